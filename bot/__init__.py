@@ -1,0 +1,1 @@
+"""workshop-bot: workshop evaluations in Telegram, in Arabic, French and English."""

@@ -1,0 +1,142 @@
+"""Settings read from the environment (and an optional ``.env`` file).
+
+Everything an operator can set lives here, parsed once at start-up. A bad value stops the
+bot with one readable line (``ConfigError``), never a traceback halfway through a workshop.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pytimeparse import parse as parse_timespan
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+DEFAULT_API_URL = "https://api.telegram.org"
+DEFAULT_DATABASE_FILE = "workshop-bot.sqlite3"
+
+
+class ConfigError(ValueError):
+    """A setting is missing or malformed; the message names the variable and the fix."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    token: str
+    api_url: str = DEFAULT_API_URL
+    database_url: str = f"sqlite:///{DEFAULT_DATABASE_FILE}"
+    organiser_ids: frozenset[int] = field(default_factory=frozenset)
+    reminder_delays: tuple[int, ...] = (86_400, 3 * 86_400)  # seconds
+    followup_delay: int = 28 * 86_400  # seconds
+    timezone: str = "Africa/Casablanca"
+
+    @property
+    def bot_base_url(self) -> str:
+        """What PTB calls ``base_url``: methods are posted to ``<this><token>/<method>``."""
+        return f"{self.api_url}/bot"
+
+    @property
+    def file_base_url(self) -> str:
+        return f"{self.api_url}/file/bot"
+
+    def is_organiser(self, user_id: int) -> bool:
+        return user_id in self.organiser_ids
+
+
+def parse_duration(value: str, *, variable: str) -> int:
+    """``"1d"``, ``"3d"``, ``"30s"``, ``"15m"``, ``"2h"``, ``"4w"`` → seconds (> 0)."""
+    seconds = parse_timespan(value.strip()) if value.strip() else None
+    if seconds is None or seconds <= 0:
+        raise ConfigError(
+            f"{variable}: {value!r} is not a duration; write e.g. 30s, 15m, 2h, 1d or 4w"
+        )
+    return int(seconds)
+
+
+def _parse_ids(value: str) -> frozenset[int]:
+    ids: set[int] = set()
+    for part in (p.strip() for p in value.split(",")):
+        if not part:
+            continue
+        if not part.lstrip("-").isdigit():
+            raise ConfigError(
+                f"ORGANISER_IDS: {part!r} is not a Telegram user id; "
+                "write numeric ids separated by commas, e.g. 12345,67890"
+            )
+        ids.add(int(part))
+    return frozenset(ids)
+
+
+def _parse_database_url(value: str) -> str:
+    try:
+        url = make_url(value)
+    except ArgumentError:
+        raise ConfigError(
+            f"DATABASE_URL: {value!r} is not a database URL; write e.g. "
+            "sqlite:///workshop-bot.sqlite3 or postgresql+psycopg://user@host/dbname"
+        ) from None
+    backend = url.get_backend_name()
+    if backend not in ("sqlite", "postgresql"):
+        raise ConfigError(f"DATABASE_URL: {backend!r} is not supported; use sqlite or postgresql")
+    if backend == "postgresql" and url.drivername == "postgresql":
+        url = url.set(drivername="postgresql+psycopg")  # psycopg 3, not psycopg2
+    return url.render_as_string(hide_password=False)
+
+
+def _parse_api_url(value: str) -> str:
+    value = value.strip().rstrip("/")
+    if not value.startswith(("http://", "https://")):
+        raise ConfigError(f"TELEGRAM_API_URL: {value!r} must start with http:// or https://")
+    return value
+
+
+def _parse_timezone(value: str) -> str:
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(f"TIMEZONE: {value!r} is not a time zone such as Africa/Casablanca") from None
+    return value
+
+
+def load_settings(
+    environ: Mapping[str, str] | None = None,
+    *,
+    require_token: bool = True,
+    dotenv: Path | None = Path(".env"),
+) -> Settings:
+    """Build ``Settings`` from ``environ`` (default: ``os.environ`` plus ``.env``)."""
+    if environ is None:
+        if dotenv is not None and dotenv.is_file():
+            from dotenv import load_dotenv
+
+            load_dotenv(dotenv, override=False)
+        environ = os.environ
+
+    token = environ.get("TELEGRAM_BOT_TOKEN", "").strip()
+    if require_token and not token:
+        raise ConfigError(
+            "TELEGRAM_BOT_TOKEN is not set: get a token from @BotFather and run "
+            "TELEGRAM_BOT_TOKEN=<token> workshop-bot run"
+        )
+    if token and (":" not in token or any(c.isspace() for c in token)):
+        raise ConfigError("TELEGRAM_BOT_TOKEN: this does not look like a token from @BotFather")
+
+    delays = environ.get("REMINDER_DELAYS", "1d,3d")
+    reminder_delays = tuple(
+        parse_duration(part, variable="REMINDER_DELAYS") for part in delays.split(",") if part.strip()
+    )
+    return Settings(
+        token=token,
+        api_url=_parse_api_url(environ.get("TELEGRAM_API_URL", DEFAULT_API_URL)),
+        database_url=_parse_database_url(
+            environ.get("DATABASE_URL", "").strip() or f"sqlite:///{DEFAULT_DATABASE_FILE}"
+        ),
+        organiser_ids=_parse_ids(environ.get("ORGANISER_IDS", "")),
+        reminder_delays=reminder_delays,
+        followup_delay=parse_duration(environ.get("FOLLOWUP_DELAY", "28d"), variable="FOLLOWUP_DELAY"),
+        timezone=_parse_timezone(environ.get("TIMEZONE", "Africa/Casablanca")),
+    )

@@ -1,0 +1,1 @@
+"""Plain, synchronous domain functions: what the bot does, independent of Telegram."""

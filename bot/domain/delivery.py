@@ -1,0 +1,40 @@
+"""How far a workshop's evaluation has gone out: sent, still queued, unreachable."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from bot.storage import models
+from bot.storage.models import ResponseStatus
+
+
+@dataclass(frozen=True)
+class DeliveryCounts:
+    sent: int  # the first question reached them (answering or done)
+    queued: int  # still waiting to be sent
+    unreachable: int  # blocked the bot
+
+
+def delivery_counts(db: Session, workshop: models.Workshop) -> DeliveryCounts:
+    rows = db.execute(
+        select(models.Response.status, models.User.blocked_bot, func.count())
+        .join(models.Participant, models.Participant.id == models.Response.participant_id)
+        .join(models.User, models.User.id == models.Participant.user_id)
+        .where(
+            models.Participant.workshop_id == workshop.id,
+            models.Response.questionnaire_id == workshop.evaluation_questionnaire_id,
+        )
+        .group_by(models.Response.status, models.User.blocked_bot)
+    ).all()
+    sent = queued = unreachable = 0
+    for status, blocked, count in rows:
+        if status in (ResponseStatus.IN_PROGRESS, ResponseStatus.COMPLETED):
+            sent += count
+        elif status is ResponseStatus.UNDELIVERABLE or blocked:
+            unreachable += count
+        else:
+            queued += count
+    return DeliveryCounts(sent=sent, queued=queued, unreachable=unreachable)

@@ -1,0 +1,27 @@
+"""Domain errors: each one is something a user did that gets a clear answer, not a crash."""
+
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    """Base class; handlers turn each subclass into a translated message."""
+
+
+class NotAnOrganiser(DomainError):
+    """The user is not in ORGANISER_IDS, or not an organiser of this workshop."""
+
+
+class WorkshopNotFound(DomainError):
+    """No workshop has that join code (or the organiser has none yet)."""
+
+
+class StaleQuestion(DomainError):
+    """A button from a question that is no longer the current one."""
+
+
+class InvalidAnswer(DomainError):
+    """The value does not fit the question (forged data, or nothing selected)."""
+
+
+class NothingSelected(InvalidAnswer):
+    """A multi-select confirmed with no option ticked on a required question."""

@@ -1,0 +1,87 @@
+"""Users: who they are, which language they read, forgetting them on request."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import delete, exists, select, update
+from sqlalchemy.orm import Session
+
+from bot.i18n.languages import SUPPORTED_LANGUAGES, language_from_telegram
+from bot.storage import models
+from bot.storage.models import ResponseStatus
+
+
+@dataclass(frozen=True)
+class TelegramIdentity:
+    """What an update tells us about its sender (kept free of Telegram types)."""
+
+    id: int
+    first_name: str
+    language_code: str | None
+
+
+def get_or_create_user(db: Session, identity: TelegramIdentity) -> models.User:
+    """The user row, created on first contact with the language their client reports."""
+    user = db.get(models.User, identity.id)
+    if user is None:
+        user = models.User(
+            id=identity.id,
+            first_name=identity.first_name[:128],
+            language=language_from_telegram(identity.language_code),
+            blocked_bot=False,
+        )
+        db.add(user)
+        db.flush()
+        return user
+    if user.first_name != identity.first_name[:128]:
+        user.first_name = identity.first_name[:128]
+    if user.blocked_bot:  # they are talking to us again
+        mark_blocked(db, user.id, False)
+    return user
+
+
+def set_language(db: Session, user: models.User, language: str) -> None:
+    if language not in SUPPORTED_LANGUAGES:
+        raise ValueError(language)
+    user.language = language
+
+
+def mark_blocked(db: Session, user_id: int, blocked: bool) -> None:
+    """Remember that the user blocked (or unblocked) the bot.
+
+    Answers are never touched. On unblocking, questionnaires that could not be delivered
+    go back to the outbox queue.
+    """
+    user = db.get(models.User, user_id)
+    if user is None:
+        return
+    user.blocked_bot = blocked
+    if not blocked:
+        db.execute(
+            update(models.Response)
+            .where(
+                models.Response.status == ResponseStatus.UNDELIVERABLE,
+                models.Response.participant_id.in_(
+                    select(models.Participant.id).where(models.Participant.user_id == user_id)
+                ),
+            )
+            .values(status=ResponseStatus.PENDING)
+        )
+
+
+def forget_user(db: Session, user_id: int) -> int:
+    """Delete a participant's data (/forget): participations, answers, and the user row.
+
+    Returns the number of workshops they had joined. An organiser's user row stays (their
+    workshops belong to the programme), but their participations go like anyone's.
+    """
+    joined = db.scalars(select(models.Participant).where(models.Participant.user_id == user_id)).all()
+    for participant in joined:
+        db.delete(participant)  # cascades to responses, answers, answer options
+    db.flush()
+    # Creators are always listed as organisers, so one table answers the question.
+    owns_workshops = db.scalar(select(exists().where(models.WorkshopOrganiser.user_id == user_id)))
+    if not owns_workshops:
+        db.execute(delete(models.User).where(models.User.id == user_id))
+    return len(joined)

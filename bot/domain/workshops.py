@@ -1,0 +1,161 @@
+"""Workshops: creating them, finding them for an organiser, closing the session."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import exists, func, select
+from sqlalchemy.orm import Session
+
+from bot.domain.errors import NotAnOrganiser, WorkshopNotFound
+from bot.domain.questionnaire_store import store_questionnaire
+from bot.questionnaires.loader import default_questionnaire
+from bot.questionnaires.model import QuestionnaireKind
+from bot.storage import models
+from bot.storage.models import ResponseStatus, utcnow
+
+TITLE_MAX = 200
+JOIN_CODE_BYTES = 9
+"""72 random bits, 12 URL-safe characters: guessing a live code is hopeless."""
+
+JOIN_WINDOW_AFTER_CLOSE = timedelta(days=7)
+"""Late scans of the QR code are welcome for a week after /close, then the code expires."""
+
+
+def new_join_code() -> str:
+    return secrets.token_urlsafe(JOIN_CODE_BYTES)
+
+
+def create_workshop(db: Session, organiser: models.User, title: str) -> models.Workshop:
+    """A new workshop with the default questionnaires, its creator as organiser."""
+    title = " ".join(title.split())[:TITLE_MAX]
+    if not title:
+        raise ValueError("a workshop needs a title")
+    workshop = models.Workshop(
+        join_code=new_join_code(),
+        title=title,
+        created_by=organiser.id,
+        profile_questionnaire_id=store_questionnaire(db, default_questionnaire(QuestionnaireKind.PROFILE)).id,
+        evaluation_questionnaire_id=store_questionnaire(
+            db, default_questionnaire(QuestionnaireKind.EVALUATION)
+        ).id,
+        followup_questionnaire_id=store_questionnaire(
+            db, default_questionnaire(QuestionnaireKind.FOLLOWUP)
+        ).id,
+    )
+    workshop.organisers.append(models.WorkshopOrganiser(user_id=organiser.id))
+    db.add(workshop)
+    db.flush()
+    return workshop
+
+
+def workshop_by_code(db: Session, code: str) -> models.Workshop | None:
+    if not code or len(code) > 64:
+        return None
+    return db.scalar(select(models.Workshop).where(models.Workshop.join_code == code))
+
+
+def is_organiser_of(db: Session, workshop: models.Workshop, user_id: int) -> bool:
+    return bool(
+        db.scalar(
+            select(
+                exists().where(
+                    models.WorkshopOrganiser.workshop_id == workshop.id,
+                    models.WorkshopOrganiser.user_id == user_id,
+                )
+            )
+        )
+    )
+
+
+def workshop_for_organiser(db: Session, user_id: int, code: str | None) -> models.Workshop:
+    """The workshop an organiser command acts on: by code, or their most recent one.
+
+    Someone else's code answers exactly like an unknown one, so codes cannot be probed.
+    """
+    if code:
+        workshop = workshop_by_code(db, code)
+        if workshop is None or not is_organiser_of(db, workshop, user_id):
+            raise WorkshopNotFound(code)
+        return workshop
+    workshop = db.scalar(
+        select(models.Workshop)
+        .join(models.WorkshopOrganiser)
+        .where(models.WorkshopOrganiser.user_id == user_id)
+        .order_by(models.Workshop.created_at.desc(), models.Workshop.id.desc())
+        .limit(1)
+    )
+    if workshop is None:
+        raise WorkshopNotFound("")
+    return workshop
+
+
+def require_organiser_role(is_organiser: bool) -> None:
+    if not is_organiser:
+        raise NotAnOrganiser()
+
+
+def join_window_open(workshop: models.Workshop, now: datetime | None = None) -> bool:
+    if workshop.closed_at is None:
+        return True
+    return (now or utcnow()) <= workshop.closed_at + JOIN_WINDOW_AFTER_CLOSE
+
+
+@dataclass(frozen=True)
+class CloseResult:
+    participants: int  # everyone who joined
+    queued: int  # evaluations newly queued for sending by this /close
+    already_sent: int  # participants who had received it before (never asked twice)
+    first_close: bool
+
+
+def close_workshop(db: Session, workshop: models.Workshop) -> CloseResult:
+    """Mark the session closed and queue the evaluation for everyone who lacks it.
+
+    Queued responses are ``PENDING`` rows: the outbox sends them and only then marks them
+    ``IN_PROGRESS``, so a crash or restart neither loses a send nor repeats one.
+    """
+    first_close = workshop.closed_at is None
+    if first_close:
+        workshop.closed_at = utcnow()
+    participant_ids = db.scalars(
+        select(models.Participant.id).where(models.Participant.workshop_id == workshop.id)
+    ).all()
+    has_evaluation = set(
+        db.scalars(
+            select(models.Response.participant_id)
+            .join(models.Participant)
+            .where(
+                models.Participant.workshop_id == workshop.id,
+                models.Response.questionnaire_id == workshop.evaluation_questionnaire_id,
+            )
+        ).all()
+    )
+    queued = 0
+    for participant_id in participant_ids:
+        if participant_id in has_evaluation:
+            continue
+        db.add(
+            models.Response(
+                participant_id=participant_id,
+                questionnaire_id=workshop.evaluation_questionnaire_id,
+                kind=QuestionnaireKind.EVALUATION.value,
+                status=ResponseStatus.PENDING,
+            )
+        )
+        queued += 1
+    db.flush()
+    return CloseResult(
+        participants=len(participant_ids),
+        queued=queued,
+        already_sent=len(has_evaluation),
+        first_close=first_close,
+    )
+
+
+def count_participants(db: Session, workshop_id: int) -> int:
+    return db.scalar(
+        select(func.count()).select_from(models.Participant).where(models.Participant.workshop_id == workshop_id)
+    ) or 0

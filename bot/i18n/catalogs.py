@@ -1,0 +1,68 @@
+"""Load the ``.po`` catalogs and compile them in memory at start-up.
+
+Compiling at start (Babel's ``read_po`` + ``write_mo`` into a buffer) means there is no
+build step to forget and no stale ``.mo`` file can ever be served.
+"""
+
+from __future__ import annotations
+
+import gettext
+from functools import cache
+from io import BytesIO
+from pathlib import Path
+
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+
+from bot.i18n.languages import DEFAULT_LANGUAGE, SUPPORTED_LANGUAGES
+
+LOCALES_DIR = Path(__file__).resolve().parents[2] / "locales"
+DOMAIN = "messages"
+
+
+class Translator:
+    """The interface strings of one language.
+
+    Call sites use ``tr.gettext("…")`` and ``tr.ngettext("…", "…", n)`` so Babel's
+    extractor finds every message; ``%(name)s`` placeholders are filled by the caller.
+    """
+
+    def __init__(self, language: str, translations: gettext.NullTranslations) -> None:
+        self.language = language
+        self._translations = translations
+
+    def gettext(self, message: str) -> str:
+        return self._translations.gettext(message)
+
+    def ngettext(self, singular: str, plural: str, n: int) -> str:
+        return self._translations.ngettext(singular, plural, n)
+
+    @property
+    def rtl(self) -> bool:
+        return self.language == "ar"
+
+
+def compile_catalog(po_path: Path) -> gettext.GNUTranslations:
+    with po_path.open("rb") as po_file:
+        catalog = read_po(po_file)
+    buffer = BytesIO()
+    write_mo(buffer, catalog)
+    buffer.seek(0)
+    return gettext.GNUTranslations(buffer)
+
+
+@cache
+def load_translators(locales_dir: Path = LOCALES_DIR) -> dict[str, Translator]:
+    translators: dict[str, Translator] = {}
+    for language in SUPPORTED_LANGUAGES:
+        po_path = locales_dir / language / "LC_MESSAGES" / f"{DOMAIN}.po"
+        translations: gettext.NullTranslations = (
+            compile_catalog(po_path) if po_path.is_file() else gettext.NullTranslations()
+        )
+        translators[language] = Translator(language, translations)
+    return translators
+
+
+def translator(language: str | None) -> Translator:
+    translators = load_translators()
+    return translators.get(language or DEFAULT_LANGUAGE, translators[DEFAULT_LANGUAGE])

@@ -1,0 +1,1 @@
+"""Everything the user sees: texts, keyboards, callback payloads, images."""

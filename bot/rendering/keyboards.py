@@ -1,0 +1,83 @@
+"""Every inline keyboard the bot shows, in one place."""
+
+from __future__ import annotations
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+from bot.domain.answering import QuestionView
+from bot.i18n import LANGUAGE_NAMES, SUPPORTED_LANGUAGES, Translator
+from bot.questionnaires.model import QuestionType
+from bot.rendering.callback_data import Action, question_payload, simple_payload
+from bot.rendering.texts import option_label
+
+TICK = "✓"
+BUTTON_LABEL_MAX = 64
+
+
+def _button(label: str, data: str) -> InlineKeyboardButton:
+    return InlineKeyboardButton(label[:BUTTON_LABEL_MAX], callback_data=data)
+
+
+def language_keyboard() -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        [[_button(LANGUAGE_NAMES[lang], simple_payload(Action.LANGUAGE, lang)) for lang in SUPPORTED_LANGUAGES]]
+    )
+
+
+def forget_keyboard(tr: Translator) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        [
+            [_button(tr.gettext("Yes, delete my data"), simple_payload(Action.FORGET, "yes"))],
+            [_button(tr.gettext("Cancel"), simple_payload(Action.FORGET, "no"))],
+        ]
+    )
+
+
+def question_keyboard(tr: Translator, view: QuestionView) -> InlineKeyboardMarkup:
+    """Answer buttons for the question type, then a row with Back / Skip / Keep."""
+    question = view.question
+    rid, index = view.response_id, view.index
+
+    def marked(label: str, chosen: bool) -> str:
+        return f"{TICK} {label}" if chosen else label
+
+    rows: list[list[InlineKeyboardButton]] = []
+    if question.type is QuestionType.RATING:
+        rows.append(
+            [
+                _button(marked(str(v), v == view.rating), question_payload(Action.ANSWER, rid, index, v))
+                for v in question.scale()
+            ]
+        )
+    elif question.type is QuestionType.YESNO:
+        rows.append(
+            [
+                _button(marked(option_label(tr, view, o), o in view.selected), question_payload(Action.ANSWER, rid, index, o))
+                for o in question.option_ids()
+            ]
+        )
+    elif question.type is QuestionType.CHOICE:
+        rows.extend(
+            [_button(marked(option_label(tr, view, o), o in view.selected), question_payload(Action.ANSWER, rid, index, o))]
+            for o in question.option_ids()
+        )
+    elif question.type is QuestionType.MULTI:
+        rows.extend(
+            [_button(marked(option_label(tr, view, o), o in view.selected), question_payload(Action.TOGGLE, rid, index, o))]
+            for o in question.option_ids()
+        )
+        confirm = tr.gettext("Confirm")
+        if view.selected:
+            confirm = f"{confirm} ({len(view.selected)})"
+        rows.append([_button(f"{TICK} {confirm}", question_payload(Action.CONFIRM, rid, index))])
+
+    navigation: list[InlineKeyboardButton] = []
+    if view.can_go_back:
+        navigation.append(_button(tr.gettext("◀ Back"), question_payload(Action.BACK, rid, index)))
+    if question.type is QuestionType.TEXT and view.text is not None:
+        navigation.append(_button(tr.gettext("Keep my answer"), question_payload(Action.KEEP, rid, index)))
+    if question.optional:
+        navigation.append(_button(tr.gettext("Skip ▶"), question_payload(Action.SKIP, rid, index)))
+    if navigation:
+        rows.append(navigation)
+    return InlineKeyboardMarkup(rows)

@@ -1,0 +1,389 @@
+"""Every message text the bot sends, in one place, in the reader's language.
+
+All interface strings go through the gettext catalogs (``tr.gettext`` / ``tr.ngettext``);
+questionnaire wording comes from the questionnaire data. Messages are HTML: anything that
+comes from people (titles, names, answers) is escaped here, once.
+"""
+
+from __future__ import annotations
+
+from html import escape
+
+from bot.domain.answering import QuestionView
+from bot.domain.stats import QuestionStats, WorkshopStats
+from bot.domain.workshops import CloseResult
+from bot.i18n import Translator
+from bot.i18n.catalogs import load_translators
+from bot.i18n.languages import SUPPORTED_LANGUAGES
+from bot.questionnaires.model import Questionnaire, QuestionType, Text
+
+MESSAGE_LIMIT = 4096
+CAPTION_LIMIT = 1024
+
+
+def local(text: Text, tr: Translator) -> str:
+    """Questionnaire wording in the reader's language, escaped for HTML."""
+    return escape(text.get(tr.language))
+
+
+# --- help, errors, fallbacks ----------------------------------------------------------
+
+
+def help_text(tr: Translator, *, is_organiser: bool) -> str:
+    lines = [
+        tr.gettext("I collect workshop evaluations: scan the workshop's QR code to join, "
+                   "then answer a few questions here when the session ends."),
+        "",
+        tr.gettext("<b>What you can do</b>"),
+        tr.gettext("/start — continue an unfinished questionnaire"),
+        tr.gettext("/language — change the language"),
+        tr.gettext("/forget — delete your answers and your data"),
+        tr.gettext("/help — this message"),
+    ]
+    if is_organiser:
+        lines += [
+            "",
+            tr.gettext("<b>For organisers</b> (CODE is the workshop's join code; "
+                       "without it, your latest workshop)"),
+            tr.gettext("/new TITLE — create a workshop, get its link and QR code"),
+            tr.gettext("/close CODE — end the session and send the questionnaire"),
+            tr.gettext("/stats CODE — see the results"),
+        ]
+    return "\n".join(lines)
+
+
+def not_organiser(tr: Translator) -> str:
+    return tr.gettext("Sorry, only the programme's organisers can do this. "
+                      "If you are one, ask the bot's administrator to add your Telegram id.")
+
+
+def workshop_not_found(tr: Translator, code: str) -> str:
+    if not code:
+        return tr.gettext("You have no workshop yet. Create one with /new TITLE.")
+    return tr.gettext("No workshop of yours has the code %(code)s. Check the code, "
+                      "or leave it out to use your latest workshop.") % {"code": f"<code>{escape(code)}</code>"}
+
+
+def unknown_command(tr: Translator) -> str:
+    return tr.gettext("I don't know this command. Send /help to see what I can do.")
+
+
+def unsupported_content(tr: Translator) -> str:
+    return tr.gettext("I can only read text messages and button taps. "
+                      "Please answer with the buttons or type your answer.")
+
+
+def use_the_buttons(tr: Translator) -> str:
+    return tr.gettext("Please answer the question above with its buttons.")
+
+
+def nothing_to_answer(tr: Translator) -> str:
+    return tr.gettext("There is no open question for you right now. "
+                      "Send /help to see what I can do.")
+
+
+def edits_not_read(tr: Translator) -> str:
+    return tr.gettext("Edited messages don't change an answer. To change an answer, "
+                      "use the ◀ Back button under the current question.")
+
+
+def private_chat_only(tr: Translator) -> str:
+    return tr.gettext("Please write to me in a private chat for this.")
+
+
+def something_went_wrong(tr: Translator) -> str:
+    return tr.gettext("Something went wrong on my side. Your answers so far are saved; "
+                      "please try again in a moment.")
+
+
+def stale_button(tr: Translator) -> str:
+    return tr.gettext("This button is no longer active.")
+
+
+def choose_at_least_one(tr: Translator) -> str:
+    return tr.gettext("Tick at least one option, then confirm.")
+
+
+def text_truncated(tr: Translator, limit: int) -> str:
+    return tr.gettext("Your answer was long: I kept the first %(limit)d characters.") % {"limit": limit}
+
+
+def empty_text(tr: Translator) -> str:
+    return tr.gettext("Please type a few words, or use Skip if you prefer not to answer.")
+
+
+# --- language -------------------------------------------------------------------------
+
+
+def choose_language() -> str:
+    """Asked before we know the language: the question in all three languages."""
+    translators = load_translators()
+    return "\n".join(translators[lang].gettext("Please choose your language:") for lang in SUPPORTED_LANGUAGES)
+
+
+def language_set(tr: Translator) -> str:
+    return tr.gettext("From now on I will write to you in English.")
+
+
+# --- organiser ------------------------------------------------------------------------
+
+
+def new_usage(tr: Translator) -> str:
+    return tr.gettext("Give the workshop a title, for example:\n/new Open data workshop — Rabat")
+
+
+def workshop_created(tr: Translator, title: str, link: str, code: str) -> str:
+    return tr.gettext(
+        "Workshop <b>%(title)s</b> is ready.\n\n"
+        "Participants join with this link or the QR code below:\n%(link)s\n\n"
+        "Join code: %(code)s\n"
+        "When the session ends, send /close %(code)s to send them the questionnaire."
+    ) % {"title": escape(title), "link": escape(link), "code": f"<code>{escape(code)}</code>"}
+
+
+def qr_caption(tr: Translator, title: str, link: str) -> str:
+    caption = tr.gettext("Scan to join «%(title)s»\n%(link)s") % {"title": escape(title), "link": escape(link)}
+    return caption[:CAPTION_LIMIT]
+
+
+def close_sending(tr: Translator, result: CloseResult) -> str:
+    if result.participants == 0:
+        return tr.gettext("The session is closed, but nobody has joined this workshop yet. "
+                          "People who join now will get the questionnaire right away.")
+    if result.queued == 0:
+        return tr.gettext("Everyone who joined has already received the questionnaire; "
+                          "nobody will be asked twice.")
+    return tr.ngettext(
+        "Sending the questionnaire to %(n)d participant…",
+        "Sending the questionnaire to %(n)d participants…",
+        result.queued,
+    ) % {"n": result.queued}
+
+
+def close_report(tr: Translator, sent: int, unreachable: int) -> str:
+    text = tr.ngettext(
+        "The questionnaire was sent to %(n)d participant.",
+        "The questionnaire was sent to %(n)d participants.",
+        sent,
+    ) % {"n": sent}
+    if unreachable:
+        text += "\n" + tr.ngettext(
+            "%(n)d participant could not be reached (they blocked the bot).",
+            "%(n)d participants could not be reached (they blocked the bot).",
+            unreachable,
+        ) % {"n": unreachable}
+    return text
+
+
+# --- participant: joining -------------------------------------------------------------
+
+
+def join_not_found(tr: Translator) -> str:
+    return tr.gettext("This link does not lead to any workshop. Please scan the QR code "
+                      "again or ask the organisers for the right link.")
+
+
+def join_expired(tr: Translator, title: str) -> str:
+    return tr.gettext("The workshop «%(title)s» is over and no longer accepts participants.") % {
+        "title": escape(title)
+    }
+
+
+def joined(tr: Translator, title: str) -> str:
+    return tr.gettext("Welcome! You have joined «%(title)s».") % {"title": escape(title)}
+
+
+def already_joined(tr: Translator, title: str) -> str:
+    return tr.gettext("You are already registered for «%(title)s».") % {"title": escape(title)}
+
+
+def start_without_code(tr: Translator) -> str:
+    return tr.gettext("Hello! To join a workshop, scan its QR code or open the link "
+                      "the organisers gave you.")
+
+
+def profile_done(tr: Translator, *, session_closed: bool) -> str:
+    if session_closed:
+        return tr.gettext("Thank you! Here is the evaluation questionnaire.")
+    return tr.gettext("Thank you! I will send you the evaluation questionnaire "
+                      "when the session ends.")
+
+
+# --- questions ------------------------------------------------------------------------
+
+
+def questionnaire_intro(tr: Translator, questionnaire: Questionnaire, workshop_title: str) -> str:
+    parts = [f"<b>{escape(workshop_title)}</b>", f"<b>{local(questionnaire.title, tr)}</b>"]
+    if questionnaire.intro:
+        parts.append(local(questionnaire.intro, tr))
+    return "\n\n".join(parts)
+
+
+def yesno_label(tr: Translator, option_id: str) -> str:
+    labels = {"yes": tr.gettext("Yes"), "no": tr.gettext("No"), "maybe": tr.gettext("Maybe")}
+    return labels[option_id]
+
+
+def option_label(tr: Translator, view: QuestionView, option_id: str) -> str:
+    """The plain (unescaped) label of an option: for buttons and, escaped, for messages."""
+    if view.question.type is QuestionType.YESNO:
+        return yesno_label(tr, option_id)
+    option = view.question.option(option_id)
+    return option.text.get(tr.language) if option else option_id
+
+
+def _header(tr: Translator, view: QuestionView) -> str:
+    header = tr.gettext("Question %(current)d of %(total)d") % {"current": view.index + 1, "total": view.total}
+    if view.question.optional:
+        header += " · " + tr.gettext("optional")
+    return f"<b>{header}</b>"
+
+
+def question_text(tr: Translator, view: QuestionView) -> str:
+    question = view.question
+    parts = [_header(tr, view), local(question.text, tr)]
+    if question.type is QuestionType.RATING:
+        scale = f"{question.scale_min} – {question.scale_max}"
+        if question.low_label and question.high_label:
+            scale = (f"{question.scale_min} = {local(question.low_label, tr)} · "
+                     f"{question.scale_max} = {local(question.high_label, tr)}")
+        parts.append(f"<i>{scale}</i>")
+    elif question.type is QuestionType.MULTI:
+        parts.append("<i>" + tr.gettext("Tick every answer that applies, then tap Confirm.") + "</i>")
+    elif question.type is QuestionType.TEXT:
+        hint = tr.gettext("Type your answer as a message.")
+        if view.text is not None:
+            hint += "\n" + tr.gettext("Your current answer: %(answer)s") % {"answer": escape(view.text)}
+        parts.append("<i>" + hint + "</i>")
+    return _fit("\n\n".join(parts))
+
+
+def answer_summary(tr: Translator, view: QuestionView) -> str:
+    """The stored answer of a question, as one line ("4", "Yes", "A, B", the text)."""
+    if view.skipped:
+        return tr.gettext("skipped")
+    if view.rating is not None:
+        return f"{view.rating}/{view.question.scale_max}"
+    if view.text is not None:
+        return escape(view.text)
+    return escape(", ".join(option_label(tr, view, o) for o in view.selected))
+
+
+def answered_text(tr: Translator, view: QuestionView) -> str:
+    """What a question message becomes once answered: question and answer, no buttons."""
+    return _fit(f"{_header(tr, view)}\n{local(view.question.text, tr)}\n\n✓ {answer_summary(tr, view)}")
+
+
+def thank_you(tr: Translator) -> str:
+    return tr.gettext("Thank you, your answers are saved! They help the organisers "
+                      "improve the next workshops.")
+
+
+# --- forget ---------------------------------------------------------------------------
+
+
+def forget_confirm(tr: Translator) -> str:
+    return tr.gettext("Do you want me to delete your answers and everything I know about you? "
+                      "This cannot be undone.")
+
+
+def forget_done(tr: Translator, workshops: int) -> str:
+    return tr.ngettext(
+        "Done: your data for %(n)d workshop has been deleted.",
+        "Done: your data for %(n)d workshops has been deleted.",
+        workshops,
+    ) % {"n": workshops}
+
+
+def forget_cancelled(tr: Translator) -> str:
+    return tr.gettext("Nothing was deleted.")
+
+
+# --- statistics -----------------------------------------------------------------------
+
+
+def _percent(value: float) -> str:
+    return f"{value:.0f}%"
+
+
+def _question_block(tr: Translator, number: int, stats: QuestionStats, view_labels: QuestionView) -> str:
+    question = stats.question
+    lines = [f"<b>{number}. {local(question.text, tr)}</b>"]
+    n_line = tr.ngettext("%(n)d answer", "%(n)d answers", stats.answered) % {"n": stats.answered}
+    if stats.skipped:
+        n_line += " · " + tr.ngettext("%(n)d skipped", "%(n)d skipped", stats.skipped) % {"n": stats.skipped}
+    if question.type is QuestionType.RATING:
+        if stats.mean is not None:
+            n_line += " · " + tr.gettext("average %(mean)s / %(max)d") % {
+                "mean": f"{stats.mean:.1f}",
+                "max": question.scale_max,
+            }
+        lines.append(n_line)
+        for value in question.scale():
+            count = stats.rating_counts.get(value, 0)
+            lines.append(f"  {value}: {count} ({_percent(stats.percent(count))})")
+    elif question.type is QuestionType.TEXT:
+        lines.append(n_line)
+        lines.extend(f"  « {escape(text)} »" for text in stats.texts)
+    else:
+        if question.type is QuestionType.MULTI:
+            n_line += " · " + tr.gettext("several answers possible: % of respondents")
+        lines.append(n_line)
+        for option_id in question.option_ids():
+            count = stats.option_counts.get(option_id, 0)
+            label = escape(option_label(tr, view_labels, option_id))
+            lines.append(f"  • {label}: {count} ({_percent(stats.percent(count))})")
+    return "\n".join(lines)
+
+
+def stats_summary(tr: Translator, stats: WorkshopStats) -> list[str]:
+    """The /stats text, split into messages that each fit Telegram's 4096 characters."""
+    rate = _percent(100.0 * stats.completed / stats.joined) if stats.joined else "–"
+    head = [
+        f"📊 <b>{escape(stats.title)}</b>",
+        tr.ngettext(
+            "%(answered)d of %(n)d participant answered the whole questionnaire (%(rate)s).",
+            "%(answered)d of %(n)d participants answered the whole questionnaire (%(rate)s).",
+            stats.joined,
+        ) % {"answered": stats.completed, "n": stats.joined, "rate": rate},
+        tr.ngettext(
+            "The questionnaire reached %(n)d participant.",
+            "The questionnaire reached %(n)d participants.",
+            stats.sent,
+        ) % {"n": stats.sent},
+    ]
+    blocks = ["\n".join(head)]
+    for number, question_stats in enumerate(stats.questions, start=1):
+        view = QuestionView(response_id=0, questionnaire=stats.questionnaire, index=number - 1,
+                            question=question_stats.question)
+        blocks.append(_question_block(tr, number, question_stats, view))
+    return split_blocks(blocks)
+
+
+def split_blocks(blocks: list[str], limit: int = MESSAGE_LIMIT) -> list[str]:
+    """Pack paragraphs into as few messages as fit; a lone oversized block is cut."""
+    messages: list[str] = []
+    current = ""
+    for block in blocks:
+        block = _fit(block, limit)
+        candidate = f"{current}\n\n{block}" if current else block
+        if len(candidate) <= limit:
+            current = candidate
+        else:
+            messages.append(current)
+            current = block
+    if current:
+        messages.append(current)
+    return messages
+
+
+def _fit(text: str, limit: int = MESSAGE_LIMIT) -> str:
+    """Cut text that would exceed Telegram's limit (never inside an HTML entity or tag)."""
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    for opener, closer in (("&", ";"), ("<", ">")):
+        start = cut.rfind(opener)
+        if start > cut.rfind(closer):
+            cut = cut[:start]
+    return cut + "…"

@@ -1,0 +1,206 @@
+"""The database schema: the single source of truth for workshops, people and answers.
+
+Answers are stored in columns the database can aggregate (``rating`` for scales, one
+``answer_options`` row per chosen option), so statistics are ``GROUP BY`` queries rather
+than Python loops over every answer.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    DateTime,
+    Enum,
+    ForeignKey,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.types import TypeDecorator
+
+TEXT_ANSWER_MAX = 2000
+"""Characters of a free-text answer we keep; longer answers are cut and the user is told."""
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Timezone-aware UTC datetimes on every backend (SQLite forgets the zone otherwise)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            raise ValueError("naive datetime stored; use datetime.now(UTC)")
+        return value.astimezone(UTC) if value is not None else None
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(
+        naming_convention={
+            "ix": "ix_%(column_0_label)s",
+            "uq": "uq_%(table_name)s_%(column_0_name)s",
+            "ck": "ck_%(table_name)s_%(constraint_name)s",
+            "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+            "pk": "pk_%(table_name)s",
+        }
+    )
+
+
+class ResponseStatus(enum.StrEnum):
+    """Where a participant is in one questionnaire.
+
+    ``PENDING`` rows are the outbox: created by ``/close``, turned into ``IN_PROGRESS`` once
+    the first question has actually reached the participant, so a crash between the two
+    sends it again on restart rather than never.
+    """
+
+    PENDING = "pending"
+    IN_PROGRESS = "in_progress"
+    COMPLETED = "completed"
+    UNDELIVERABLE = "undeliverable"  # the participant blocked the bot
+
+
+class User(Base):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    first_name: Mapped[str] = mapped_column(String(128), default="")
+    language: Mapped[str | None] = mapped_column(String(8))
+    blocked_bot: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Questionnaire(Base):
+    """A frozen copy of the questionnaire a workshop uses (JSON of the model)."""
+
+    __tablename__ = "questionnaires"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(16))
+    content: Mapped[dict[str, Any]] = mapped_column(JSON)
+    content_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Workshop(Base):
+    __tablename__ = "workshops"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    join_code: Mapped[str] = mapped_column(String(64), unique=True)
+    title: Mapped[str] = mapped_column(String(256))
+    created_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    profile_questionnaire_id: Mapped[int] = mapped_column(ForeignKey("questionnaires.id"))
+    evaluation_questionnaire_id: Mapped[int] = mapped_column(ForeignKey("questionnaires.id"))
+    followup_questionnaire_id: Mapped[int] = mapped_column(ForeignKey("questionnaires.id"))
+
+    organisers: Mapped[list[WorkshopOrganiser]] = relationship(
+        back_populates="workshop", cascade="all, delete-orphan"
+    )
+
+
+class WorkshopOrganiser(Base):
+    """Who may see a workshop's data: its creator, and later co-organisers."""
+
+    __tablename__ = "workshop_organisers"
+
+    workshop_id: Mapped[int] = mapped_column(
+        ForeignKey("workshops.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    workshop: Mapped[Workshop] = relationship(back_populates="organisers")
+
+
+class Participant(Base):
+    __tablename__ = "participants"
+    __table_args__ = (UniqueConstraint("workshop_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    workshop_id: Mapped[int] = mapped_column(
+        ForeignKey("workshops.id", ondelete="CASCADE"), index=True
+    )
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    joined_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Response(Base):
+    """One participant's run through one questionnaire, and where they stand in it."""
+
+    __tablename__ = "responses"
+    __table_args__ = (UniqueConstraint("participant_id", "questionnaire_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    participant_id: Mapped[int] = mapped_column(
+        ForeignKey("participants.id", ondelete="CASCADE"), index=True
+    )
+    questionnaire_id: Mapped[int] = mapped_column(ForeignKey("questionnaires.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    status: Mapped[ResponseStatus] = mapped_column(
+        Enum(ResponseStatus, native_enum=False, length=16, values_callable=lambda e: [m.value for m in e]),
+        default=ResponseStatus.PENDING,
+        index=True,
+    )
+    current_index: Mapped[int] = mapped_column(Integer, default=0)
+    # Options ticked on the current multi-select question, not yet confirmed.
+    draft_selection: Mapped[list[str] | None] = mapped_column(JSON)
+    # The chat message that shows the current question, edited as the participant answers.
+    question_message_id: Mapped[int | None] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Last time the participant acted on it: a typed message answers the latest one.
+    touched_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    answers: Mapped[list[Answer]] = relationship(
+        back_populates="response", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+
+class Answer(Base):
+    __tablename__ = "answers"
+    __table_args__ = (UniqueConstraint("response_id", "question_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    response_id: Mapped[int] = mapped_column(ForeignKey("responses.id", ondelete="CASCADE"))
+    question_id: Mapped[str] = mapped_column(String(32))
+    skipped: Mapped[bool] = mapped_column(Boolean, default=False)
+    rating: Mapped[int | None] = mapped_column(Integer)
+    text: Mapped[str | None] = mapped_column(Text)
+    answered_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    response: Mapped[Response] = relationship(back_populates="answers")
+    options: Mapped[list[AnswerOption]] = relationship(
+        cascade="all, delete-orphan", passive_deletes=True, order_by="AnswerOption.position"
+    )
+
+
+class AnswerOption(Base):
+    """One chosen option of a choice, yes/no or multi-select answer."""
+
+    __tablename__ = "answer_options"
+
+    answer_id: Mapped[int] = mapped_column(
+        ForeignKey("answers.id", ondelete="CASCADE"), primary_key=True
+    )
+    option_id: Mapped[str] = mapped_column(String(24), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)

@@ -1,0 +1,1 @@
+"""Thin Telegram handlers: updates in, domain calls, rendered messages out."""

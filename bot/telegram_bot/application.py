@@ -1,0 +1,99 @@
+"""Build the python-telegram-bot Application: handlers, jobs, commands menu."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from telegram import BotCommand, Update
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    ApplicationBuilder,
+    CallbackQueryHandler,
+    ChatMemberHandler,
+    CommandHandler,
+    MessageHandler,
+    filters,
+)
+
+from bot.config import Settings
+from bot.i18n import SUPPORTED_LANGUAGES, translator
+from bot.storage.engine import DbSession
+from bot.telegram_bot import fallbacks, organiser, participant
+from bot.telegram_bot.context import handler, log_unhandled_error
+from bot.telegram_bot.outbox import Outbox, drain_job
+from bot.telegram_bot.routes import route_callback
+from bot.telegram_bot.services import SERVICES_KEY, Services
+
+log = logging.getLogger(__name__)
+
+OUTBOX_INTERVAL_SECONDS = 60
+ALLOWED_UPDATES = [Update.MESSAGE, Update.EDITED_MESSAGE, Update.CALLBACK_QUERY, Update.MY_CHAT_MEMBER]
+
+PRIVATE = filters.ChatType.PRIVATE
+NEW_MESSAGE = filters.UpdateType.MESSAGE
+
+PARTICIPANT_COMMANDS = {
+    "start": participant.start,
+    "language": participant.language_command,
+    "forget": participant.forget_command,
+    "help": organiser.help_command,
+}
+ORGANISER_COMMANDS = {
+    "new": organiser.new_workshop,
+    "close": organiser.close,
+    "stats": organiser.stats,
+}
+
+
+def build_application(
+    settings: Settings,
+    session_factory: Callable[[], DbSession],
+    *,
+    rate_limiter: bool = True,
+) -> Application[Any, Any, Any, Any, Any, Any]:
+    builder = (
+        ApplicationBuilder()
+        .token(settings.token)
+        .base_url(settings.bot_base_url)
+        .base_file_url(settings.file_base_url)
+        .post_init(_post_init)
+    )
+    if rate_limiter:
+        builder = builder.rate_limiter(AIORateLimiter(max_retries=3))
+    application = builder.build()
+    application.bot_data[SERVICES_KEY] = Services(
+        settings=settings, session_factory=session_factory, outbox=Outbox(session_factory)
+    )
+
+    for name, callback in {**PARTICIPANT_COMMANDS, **ORGANISER_COMMANDS}.items():
+        application.add_handler(CommandHandler(name, handler(callback), filters=PRIVATE & NEW_MESSAGE))
+    application.add_handler(CallbackQueryHandler(handler(route_callback)))
+    application.add_handler(MessageHandler(filters.COMMAND & filters.ChatType.GROUPS & NEW_MESSAGE,
+                                           handler(fallbacks.command_in_group)))
+    application.add_handler(MessageHandler(filters.COMMAND & PRIVATE & NEW_MESSAGE, handler(fallbacks.unknown_command)))
+    application.add_handler(MessageHandler(filters.TEXT & PRIVATE & NEW_MESSAGE, handler(participant.on_text)))
+    application.add_handler(MessageHandler(PRIVATE & filters.UpdateType.EDITED_MESSAGE, handler(fallbacks.edited_message)))
+    application.add_handler(MessageHandler(PRIVATE & NEW_MESSAGE, handler(fallbacks.unsupported_content)))
+    application.add_handler(ChatMemberHandler(handler(fallbacks.membership_changed), ChatMemberHandler.MY_CHAT_MEMBER))
+    application.add_error_handler(log_unhandled_error)
+
+    if application.job_queue is not None:
+        application.job_queue.run_repeating(drain_job, interval=OUTBOX_INTERVAL_SECONDS, first=1, name="outbox")
+    return application
+
+
+async def _post_init(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    """Publish the command menu in each language (participants see only theirs)."""
+    for language in SUPPORTED_LANGUAGES:
+        tr = translator(language)
+        commands = [
+            BotCommand("start", tr.gettext("Continue an unfinished questionnaire")),
+            BotCommand("language", tr.gettext("Change the language")),
+            BotCommand("forget", tr.gettext("Delete my data")),
+            BotCommand("help", tr.gettext("What this bot can do")),
+        ]
+        await application.bot.set_my_commands(commands, language_code=language)
+    log.info("bot @%s ready", application.bot.username)

@@ -1,0 +1,203 @@
+"""Participant commands and answers: /start, /language, /forget, buttons, typed text."""
+
+from __future__ import annotations
+
+from bot.domain import answering
+from bot.domain.errors import InvalidAnswer, NothingSelected, StaleQuestion
+from bot.domain.participation import (
+    JoinStatus,
+    in_progress_responses_of,
+    join_workshop,
+    owner_of_response,
+    pending_responses_of,
+    workshop_of_response,
+)
+from bot.domain.users import forget_user, set_language
+from bot.i18n import SUPPORTED_LANGUAGES
+from bot.questionnaires.model import QuestionnaireKind
+from bot.rendering import keyboards, texts
+from bot.rendering.callback_data import Action, Payload
+from bot.storage.models import Response
+from bot.telegram_bot.context import BotContext
+from bot.telegram_bot.questionnaire_flow import deliver, edit_message, resend_current, show_progress
+
+MAX_TYPED_TEXT = 5000  # beyond this we do not even try (Telegram itself stops at 4096)
+
+
+async def start(ctx: BotContext) -> None:
+    """``/start CODE`` joins a workshop; plain ``/start`` resumes what is unfinished."""
+    code = (ctx.ptb.args or [""])[0]
+    if code:
+        await _join(ctx, code)
+        return
+    if ctx.user.language is None:
+        await ctx.reply(texts.choose_language(), keyboards.language_keyboard())
+        return
+    if not await _continue_unfinished(ctx):
+        await ctx.reply(texts.start_without_code(ctx.tr) + "\n\n" + texts.help_text(ctx.tr, is_organiser=ctx.is_organiser))
+
+
+async def _join(ctx: BotContext, code: str) -> None:
+    result = join_workshop(ctx.db, ctx.user, code)
+    if result.status is JoinStatus.NOT_FOUND:
+        await ctx.reply(texts.join_not_found(ctx.tr))
+        return
+    assert result.workshop is not None
+    if result.status is JoinStatus.EXPIRED:
+        await ctx.reply(texts.join_expired(ctx.tr, result.workshop.title))
+        return
+    if result.status is JoinStatus.ALREADY_JOINED:
+        await ctx.reply(texts.already_joined(ctx.tr, result.workshop.title))
+        await _continue_unfinished(ctx)
+        return
+    if ctx.user.language is None:
+        # The welcome and the profile questions follow once the language is chosen.
+        await ctx.reply(texts.choose_language(), keyboards.language_keyboard())
+        return
+    await ctx.reply(texts.joined(ctx.tr, result.workshop.title))
+    await _deliver_pending(ctx)
+
+
+async def _deliver_pending(ctx: BotContext) -> bool:
+    """Send this user's queued questionnaires; True if there was any."""
+    pending = pending_responses_of(ctx.db, ctx.user.id)
+    for response in pending:
+        await deliver(ctx.ptb.bot, ctx.db, response, ctx.user)
+    return bool(pending)
+
+
+async def _continue_unfinished(ctx: BotContext) -> bool:
+    """Queued questionnaires first, then show every open question again."""
+    sent = await _deliver_pending(ctx)
+    open_responses = in_progress_responses_of(ctx.db, ctx.user.id)
+    for response in reversed(open_responses):
+        if not sent or response.question_message_id is None:
+            await resend_current(ctx.ptb.bot, ctx.db, response, ctx.user)
+    return sent or bool(open_responses)
+
+
+async def language_command(ctx: BotContext) -> None:
+    await ctx.reply(texts.choose_language(), keyboards.language_keyboard())
+
+
+async def on_language(ctx: BotContext, payload: Payload) -> None:
+    if payload.value not in SUPPORTED_LANGUAGES:
+        await ctx.answer_callback(texts.stale_button(ctx.tr))
+        return
+    first_choice = ctx.user.language is None
+    set_language(ctx.db, ctx.user, payload.value)
+    await ctx.answer_callback()
+    message = ctx.update.callback_query.message if ctx.update.callback_query else None
+    if message is not None:
+        await ctx.edit(message.message_id, texts.language_set(ctx.tr))
+    if first_choice:
+        for response in pending_responses_of(ctx.db, ctx.user.id):
+            if response.kind == QuestionnaireKind.PROFILE.value:
+                await ctx.reply(texts.joined(ctx.tr, workshop_of_response(ctx.db, response).title))
+                break
+    await _deliver_pending(ctx)
+    # Open questions are redrawn in the new language.
+    for response in in_progress_responses_of(ctx.db, ctx.user.id):
+        view = answering.current_view(ctx.db, response)
+        if view is not None and response.question_message_id is not None:
+            await edit_message(ctx.ptb.bot, ctx.user.id, response.question_message_id,
+                               texts.question_text(ctx.tr, view), view, ctx.tr)
+
+
+async def forget_command(ctx: BotContext) -> None:
+    await ctx.reply(texts.forget_confirm(ctx.tr), keyboards.forget_keyboard(ctx.tr))
+
+
+async def on_forget(ctx: BotContext, payload: Payload) -> None:
+    query = ctx.update.callback_query
+    assert query is not None and query.message is not None
+    tr = ctx.tr  # keep the language: the user row may be gone afterwards
+    if payload.value == "yes":
+        count = forget_user(ctx.db, ctx.user.id)
+        await ctx.edit(query.message.message_id, texts.forget_done(tr, count))
+    else:
+        await ctx.edit(query.message.message_id, texts.forget_cancelled(tr))
+
+
+# --- answering ----------------------------------------------------------------------------
+
+
+def _own_response(ctx: BotContext, response_id: int) -> Response | None:
+    """The response a button refers to, if it is this user's; forged ids get None."""
+    found = owner_of_response(ctx.db, response_id)
+    if found is None or found[1] != ctx.user.id:
+        return None
+    return found[0]
+
+
+async def on_question_button(ctx: BotContext, payload: Payload) -> None:
+    """Every button under a question: answer, tick, confirm, skip, back, keep."""
+    query = ctx.update.callback_query
+    assert query is not None
+    response = _own_response(ctx, payload.response_id)
+    if response is None:
+        await ctx.answer_callback(texts.stale_button(ctx.tr))
+        return
+    message_id = query.message.message_id if query.message else response.question_message_id
+    db, index, value = ctx.db, payload.index, payload.value
+    try:
+        match payload.action:
+            case Action.TOGGLE:
+                view = answering.toggle_option(db, response, index, value)
+                await ctx.answer_callback()
+                if message_id is not None:
+                    await edit_message(ctx.ptb.bot, ctx.user.id, message_id, texts.question_text(ctx.tr, view), view, ctx.tr)
+                return
+            case Action.BACK:
+                view = answering.go_back(db, response, index)
+                await ctx.answer_callback()
+                if message_id is not None:
+                    await edit_message(ctx.ptb.bot, ctx.user.id, message_id, texts.question_text(ctx.tr, view), view, ctx.tr)
+                    response.question_message_id = message_id
+                return
+            case Action.ANSWER:
+                progress = (
+                    answering.answer_rating(db, response, index, int(value))
+                    if value.isdigit()
+                    else answering.answer_choice(db, response, index, value)
+                )
+            case Action.CONFIRM:
+                progress = answering.confirm_selection(db, response, index)
+            case Action.SKIP:
+                progress = answering.skip(db, response, index)
+            case Action.KEEP:
+                progress = answering.keep_answer(db, response, index)
+            case _:
+                raise InvalidAnswer(payload.action)
+    except StaleQuestion:
+        await ctx.answer_callback(texts.stale_button(ctx.tr))
+        return
+    except NothingSelected:
+        await ctx.answer_callback(texts.choose_at_least_one(ctx.tr), alert=True)
+        return
+    except InvalidAnswer:
+        await ctx.answer_callback(texts.stale_button(ctx.tr))
+        return
+    await ctx.answer_callback()
+    await show_progress(ctx.ptb.bot, db, response, ctx.user, progress, message_id)
+
+
+async def on_text(ctx: BotContext) -> None:
+    """A typed message: the answer to an open text question, or a gentle pointer."""
+    message = ctx.update.message
+    assert message is not None and message.text is not None
+    if ctx.user.language is None:
+        await ctx.reply(texts.choose_language(), keyboards.language_keyboard())
+        return
+    open_responses = in_progress_responses_of(ctx.db, ctx.user.id)
+    awaiting = answering.text_response_awaiting(ctx.db, open_responses)
+    if awaiting is None:
+        await ctx.reply(texts.use_the_buttons(ctx.tr) if open_responses else texts.nothing_to_answer(ctx.tr))
+        return
+    response, view = awaiting
+    try:
+        progress = answering.answer_text(ctx.db, response, view.index, message.text[:MAX_TYPED_TEXT])
+    except InvalidAnswer:
+        await ctx.reply(texts.empty_text(ctx.tr))
+        return
+    await show_progress(ctx.ptb.bot, ctx.db, response, ctx.user, progress, response.question_message_id)

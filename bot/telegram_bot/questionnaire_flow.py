@@ -1,0 +1,127 @@
+"""Showing questions and moving through a questionnaire in the chat.
+
+Shared by the button handlers, the typed-answer handler, the join conversation and the
+outbox: each question is one message that is edited into "question ✓ answer" once
+answered, so the chat never fills with dead keyboards.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import Bot
+from telegram.constants import ParseMode
+from telegram.error import BadRequest, Forbidden
+
+from bot.domain import answering
+from bot.domain.answering import Progress, QuestionView
+from bot.domain.participation import workshop_of_response
+from bot.domain.questionnaire_store import questionnaire_by_id
+from bot.domain.users import mark_blocked
+from bot.i18n import Translator, translator
+from bot.questionnaires.model import QuestionnaireKind
+from bot.rendering import keyboards, texts
+from bot.storage.engine import DbSession
+from bot.storage.models import Response, ResponseStatus, User
+
+log = logging.getLogger(__name__)
+
+
+async def send_question(bot: Bot, chat_id: int, tr: Translator, view: QuestionView) -> int:
+    message = await bot.send_message(
+        chat_id,
+        texts.question_text(tr, view),
+        parse_mode=ParseMode.HTML,
+        reply_markup=keyboards.question_keyboard(tr, view),
+    )
+    return message.message_id
+
+
+async def edit_message(
+    bot: Bot, chat_id: int, message_id: int, text: str, view: QuestionView | None, tr: Translator
+) -> bool:
+    """Show ``text`` (and the keyboard of ``view``) in place; False if the message is gone."""
+    try:
+        await bot.edit_message_text(
+            text,
+            chat_id=chat_id,
+            message_id=message_id,
+            parse_mode=ParseMode.HTML,
+            reply_markup=keyboards.question_keyboard(tr, view) if view else None,
+        )
+    except BadRequest as error:
+        if "not modified" in error.message:
+            return True
+        if "not found" in error.message or "can't be edited" in error.message:
+            return False
+        raise
+    return True
+
+
+async def deliver(bot: Bot, db: DbSession, response: Response, user: User) -> bool:
+    """Send a queued questionnaire: its introduction, then its first question.
+
+    The response becomes ``IN_PROGRESS`` only after Telegram accepted the question, and the
+    session is committed right away, so neither a crash nor a retry sends it twice.
+    Returns False if the participant blocked the bot.
+    """
+    tr = translator(user.language)
+    if response.status is not ResponseStatus.PENDING:
+        return True
+    questionnaire = questionnaire_by_id(db, response.questionnaire_id)
+    workshop = workshop_of_response(db, response)
+    try:
+        await bot.send_message(
+            user.id, texts.questionnaire_intro(tr, questionnaire, workshop.title), parse_mode=ParseMode.HTML
+        )
+        view = QuestionView(response_id=response.id, questionnaire=questionnaire, index=0,
+                            question=questionnaire.questions[0])
+        message_id = await send_question(bot, user.id, tr, view)
+    except Forbidden:
+        log.info("user %s blocked the bot; questionnaire %s not delivered", user.id, response.id)
+        answering.mark_undeliverable(response)
+        mark_blocked(db, user.id, True)
+        db.commit()
+        return False
+    answering.mark_started(response, message_id)
+    db.commit()
+    return True
+
+
+async def resend_current(bot: Bot, db: DbSession, response: Response, user: User) -> None:
+    """Show the current question again as a fresh message (after /start, or a restart)."""
+    view = answering.current_view(db, response)
+    if view is None:
+        return
+    tr = translator(user.language)
+    if response.question_message_id is not None:  # retire the old keyboard
+        await edit_message(bot, user.id, response.question_message_id, texts.question_text(tr, view), None, tr)
+    response.question_message_id = await send_question(bot, user.id, tr, view)
+    db.commit()
+
+
+async def show_progress(
+    bot: Bot, db: DbSession, response: Response, user: User, progress: Progress, message_id: int | None
+) -> None:
+    """After an answer: freeze the answered question, then ask the next or say thanks."""
+    tr = translator(user.language)
+    db.commit()  # the answer is stored before anything goes over the network
+    if message_id is not None:
+        await edit_message(bot, user.id, message_id, texts.answered_text(tr, progress.answered), None, tr)
+    if progress.truncated:
+        await bot.send_message(user.id, texts.text_truncated(tr, answering.TEXT_ANSWER_MAX))
+    if progress.next is not None:
+        response.question_message_id = await send_question(bot, user.id, tr, progress.next)
+        db.commit()
+        return
+    workshop = workshop_of_response(db, response)
+    if response.kind == QuestionnaireKind.PROFILE.value:
+        await bot.send_message(
+            user.id, texts.profile_done(tr, session_closed=workshop.closed_at is not None), parse_mode=ParseMode.HTML
+        )
+    else:
+        await bot.send_message(user.id, texts.thank_you(tr), parse_mode=ParseMode.HTML)
+    for owed_id in progress.queued_response_ids:
+        owed = db.get(Response, owed_id)
+        if owed is not None:
+            await deliver(bot, db, owed, user)

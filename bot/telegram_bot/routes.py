@@ -1,0 +1,32 @@
+"""The one table that routes button payloads to their handlers."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from bot.rendering.callback_data import Action, Payload, parse
+from bot.telegram_bot import participant
+from bot.telegram_bot.context import BotContext
+from bot.telegram_bot.fallbacks import unknown_button
+
+CallbackHandler = Callable[[BotContext, Payload], Awaitable[None]]
+
+CALLBACK_ROUTES: dict[Action, CallbackHandler] = {
+    Action.ANSWER: participant.on_question_button,
+    Action.TOGGLE: participant.on_question_button,
+    Action.CONFIRM: participant.on_question_button,
+    Action.SKIP: participant.on_question_button,
+    Action.BACK: participant.on_question_button,
+    Action.KEEP: participant.on_question_button,
+    Action.LANGUAGE: participant.on_language,
+    Action.FORGET: participant.on_forget,
+}
+
+
+async def route_callback(ctx: BotContext) -> None:
+    query = ctx.update.callback_query
+    payload = parse(query.data if query else None)
+    if payload is None:
+        await unknown_button(ctx)
+        return
+    await CALLBACK_ROUTES[payload.action](ctx, payload)
