@@ -106,8 +106,9 @@ def workshop_stats(db: Session, workshop: models.Workshop) -> WorkshopStats:
             )
         )
 
-    status_counts = dict(
-        db.execute(
+    status_counts: dict[str, int] = {
+        status: count
+        for status, count in db.execute(
             select(models.Response.status, func.count())
             .join(models.Participant)
             .where(
@@ -115,8 +116,8 @@ def workshop_stats(db: Session, workshop: models.Workshop) -> WorkshopStats:
                 models.Response.questionnaire_id == workshop.evaluation_questionnaire_id,
             )
             .group_by(models.Response.status)
-        ).tuples()
-    )
+        )
+    }
     joined = db.scalar(
         select(func.count()).select_from(models.Participant).where(models.Participant.workshop_id == workshop.id)
     ) or 0
