@@ -1,0 +1,78 @@
+"""Settings: sensible defaults, one clear line and exit code 2 for bad values."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from bot.config import ConfigError, load_settings
+
+
+def test_defaults_need_only_a_token() -> None:
+    settings = load_settings({"TELEGRAM_BOT_TOKEN": "123:abc"})
+    assert settings.database_url.startswith("sqlite:///")
+    assert settings.api_url == "https://api.telegram.org"
+    assert settings.bot_base_url == "https://api.telegram.org/bot"
+    assert settings.file_base_url == "https://api.telegram.org/file/bot"
+    assert settings.reminder_delays == (86_400, 259_200)
+    assert settings.followup_delay == 28 * 86_400
+    assert settings.timezone == "Africa/Casablanca"
+    assert settings.organiser_ids == frozenset()
+
+
+def test_values_are_parsed() -> None:
+    settings = load_settings(
+        {
+            "TELEGRAM_BOT_TOKEN": "123:abc",
+            "TELEGRAM_API_URL": "http://127.0.0.1:8081/",
+            "DATABASE_URL": "postgresql://u@h/db",
+            "ORGANISER_IDS": " 12, 34 ,,",
+            "REMINDER_DELAYS": "30s,15m,2h",
+            "FOLLOWUP_DELAY": "4w",
+            "TIMEZONE": "Africa/Tunis",
+        }
+    )
+    assert settings.bot_base_url == "http://127.0.0.1:8081/bot"
+    assert settings.database_url == "postgresql+psycopg://u@h/db"
+    assert settings.organiser_ids == frozenset({12, 34})
+    assert settings.reminder_delays == (30, 900, 7200)
+    assert settings.followup_delay == 4 * 7 * 86_400
+    assert settings.is_organiser(12) and not settings.is_organiser(99)
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "message"),
+    [
+        ("TELEGRAM_BOT_TOKEN", "", "TELEGRAM_BOT_TOKEN is not set"),
+        ("ORGANISER_IDS", "12,abc", "ORGANISER_IDS: 'abc'"),
+        ("DATABASE_URL", "not a url", "DATABASE_URL"),
+        ("DATABASE_URL", "mysql://x/y", "not supported"),
+        ("REMINDER_DELAYS", "1d,soon", "REMINDER_DELAYS: 'soon' is not a duration"),
+        ("FOLLOWUP_DELAY", "-1d", "FOLLOWUP_DELAY"),
+        ("TIMEZONE", "Mars/Base", "TIMEZONE"),
+        ("TELEGRAM_API_URL", "ftp://x", "TELEGRAM_API_URL"),
+    ],
+)
+def test_bad_values_are_named(variable: str, value: str, message: str) -> None:
+    environ = {"TELEGRAM_BOT_TOKEN": "123:abc", variable: value}
+    with pytest.raises(ConfigError, match=message):
+        load_settings(environ)
+
+
+def test_cli_exits_2_with_one_line(tmp_path: pytest.TempPathFactory) -> None:
+    env = {"PATH": "/usr/bin:/bin", "TELEGRAM_BOT_TOKEN": "123:abc", "ORGANISER_IDS": "x"}
+    done = subprocess.run(
+        [sys.executable, "-m", "bot", "run"], env=env, capture_output=True, text=True, cwd=tmp_path, timeout=60
+    )
+    assert done.returncode == 2
+    assert done.stderr.strip().splitlines() == [
+        "workshop-bot: ORGANISER_IDS: 'x' is not a Telegram user id; write numeric ids separated by commas, e.g. 12345,67890"
+    ]
+    done = subprocess.run(
+        [sys.executable, "-m", "bot", "run"], env={"PATH": "/usr/bin:/bin"}, capture_output=True, text=True,
+        cwd=tmp_path, timeout=60,
+    )
+    assert done.returncode == 2 and "TELEGRAM_BOT_TOKEN is not set" in done.stderr
+    assert "Traceback" not in done.stderr
