@@ -12,11 +12,14 @@ from io import BytesIO
 from pathlib import Path
 
 from babel.messages.mofile import write_mo
+from babel.numbers import format_decimal
 from babel.messages.pofile import read_po
 
 from bot.i18n.languages import DEFAULT_LANGUAGE, SUPPORTED_LANGUAGES
 
 LOCALES_DIR = Path(__file__).resolve().parents[2] / "locales"
+# Number formats follow the Maghreb: 4,2 in Arabic as in French (Latin digits).
+NUMBER_LOCALES: dict[str, str] = {"ar": "ar_MA", "fr": "fr", "en": "en"}
 DOMAIN = "messages"
 
 
@@ -36,6 +39,10 @@ class Translator:
 
     def ngettext(self, singular: str, plural: str, n: int) -> str:
         return self._translations.ngettext(singular, plural, n)
+
+    def decimal(self, value: float, pattern: str = "0.0") -> str:
+        """``4.25`` → ``"4,2"`` in French and Arabic, ``"4.2"`` in English."""
+        return format_decimal(value, pattern, locale=NUMBER_LOCALES.get(self.language, "en"))
 
     @property
     def rtl(self) -> bool:

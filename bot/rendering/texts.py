@@ -105,7 +105,11 @@ def choose_at_least_one(tr: Translator) -> str:
 
 
 def text_truncated(tr: Translator, limit: int) -> str:
-    return tr.gettext("Your answer was long: I kept the first %(limit)d characters.") % {"limit": limit}
+    return tr.ngettext(
+        "Your answer was long: I kept the first %(n)d character.",
+        "Your answer was long: I kept the first %(n)d characters.",
+        limit,
+    ) % {"n": limit}
 
 
 def empty_text(tr: Translator) -> str:
@@ -288,6 +292,8 @@ def forget_confirm(tr: Translator) -> str:
 
 
 def forget_done(tr: Translator, workshops: int) -> str:
+    if workshops == 0:
+        return tr.gettext("Done: I hold no answers of yours any more.")
     return tr.ngettext(
         "Done: your data for %(n)d workshop has been deleted.",
         "Done: your data for %(n)d workshops has been deleted.",
@@ -315,7 +321,7 @@ def _question_block(tr: Translator, number: int, stats: QuestionStats, view_labe
     if question.type is QuestionType.RATING:
         if stats.mean is not None:
             n_line += " · " + tr.gettext("average %(mean)s / %(max)d") % {
-                "mean": f"{stats.mean:.1f}",
+                "mean": tr.decimal(stats.mean),
                 "max": question.scale_max,
             }
         lines.append(n_line)
@@ -327,7 +333,7 @@ def _question_block(tr: Translator, number: int, stats: QuestionStats, view_labe
         lines.extend(f"  « {escape(text)} »" for text in stats.texts)
     else:
         if question.type is QuestionType.MULTI:
-            n_line += " · " + tr.gettext("several answers possible: % of respondents")
+            n_line += " · " + tr.gettext("several answers possible: percentages of respondents")
         lines.append(n_line)
         for option_id in question.option_ids():
             count = stats.option_counts.get(option_id, 0)
