@@ -21,6 +21,8 @@ from bot.storage.engine import make_engine, make_session_factory
 from bot.storage.migrations import upgrade_to_head
 from bot.storage.models import Base
 
+pytest_plugins = ["tests.conversation"]
+
 
 
 

@@ -1,0 +1,1 @@
+"""The real bot against a local fake Bot API server: for tests and the offline demo."""

@@ -1,0 +1,70 @@
+"""Fixtures and phrases for conversation tests: the real bot, a fake Telegram, people.
+
+A conversation test reads like the chat it simulates: the participant taps «4», the bot
+asks the next question. Button labels are looked up in the questionnaire data so a test
+taps exactly what a participant sees in their language.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator, Callable
+
+import pytest
+
+from bot.fake_telegram import FakeUser
+from bot.questionnaires.loader import default_questionnaire
+from bot.questionnaires.model import QuestionnaireKind
+from bot.simulation.live_bot import LiveBot
+from bot.storage.engine import DbSession
+
+ORGANISER_ID = 1
+JOIN_LINK = re.compile(r"https://t\.me/WorkshopTestBot\?start=([A-Za-z0-9_-]+)")
+
+
+@pytest.fixture
+async def live(session_factory: Callable[[], DbSession]) -> AsyncIterator[LiveBot]:
+    async with LiveBot(session_factory, organiser_ids=frozenset({ORGANISER_ID})) as bot:
+        yield bot
+    assert bot.server.errors == []
+
+
+@pytest.fixture
+def organiser(live: LiveBot) -> FakeUser:
+    return live.server.user(ORGANISER_ID, "Firas", language_code="fr")
+
+
+async def say(live: LiveBot, person: FakeUser, text: str) -> list[str]:
+    """``person`` sends ``text``; returns the texts of the bot's new messages to them."""
+    person.new_messages()
+    await person.send(text)
+    await live.settle()
+    return [m.text for m in person.new_messages()]
+
+
+async def tap(live: LiveBot, person: FakeUser, label: str) -> None:
+    await person.tap(label)
+    await live.settle()
+
+
+async def new_workshop(live: LiveBot, organiser: FakeUser, title: str = "Atelier Open Data — Rabat") -> str:
+    replies = await say(live, organiser, f"/new {title}")
+    match = JOIN_LINK.search(replies[0])
+    assert match, replies
+    return match.group(1)
+
+
+def option(question_id: str, option_id: str, language: str, kind: QuestionnaireKind = QuestionnaireKind.EVALUATION) -> str:
+    """The label a participant sees on an option button."""
+    questionnaire = default_questionnaire(kind)
+    question = questionnaire.question(question_id)
+    assert question is not None
+    found = question.option(option_id)
+    assert found is not None
+    return found.text.get(language)
+
+
+def question_text(question_id: str, language: str, kind: QuestionnaireKind = QuestionnaireKind.EVALUATION) -> str:
+    question = default_questionnaire(kind).question(question_id)
+    assert question is not None
+    return question.text.get(language)

@@ -1,0 +1,210 @@
+"""The core loop as people live it: join by link, answer in Arabic or French, get stats.
+
+Every test drives the real application over HTTP through the fake Bot API server and a
+real database; nothing of python-telegram-bot or SQLAlchemy is mocked.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from bot.fake_telegram import FakeUser
+from bot.questionnaires.model import QuestionnaireKind
+from bot.simulation.live_bot import LiveBot
+from bot.storage import models
+from bot.storage.models import ResponseStatus
+from tests.conversation import new_workshop, option, question_text, say, tap
+
+PROFILE = QuestionnaireKind.PROFILE
+NBSP = "\u00a0"
+NNBSP = "\u202f"
+
+
+def answers_of(live: LiveBot, user_id: int) -> dict[str, tuple[bool, int | None, str | None, tuple[str, ...]]]:
+    """What the database holds for a participant's evaluation: question → stored answer."""
+    with live.session() as db:
+        rows = db.scalars(
+            select(models.Answer)
+            .join(models.Response)
+            .join(models.Participant)
+            .where(models.Participant.user_id == user_id, models.Response.kind == "evaluation")
+        ).all()
+        return {a.question_id: (a.skipped, a.rating, a.text, tuple(o.option_id for o in a.options)) for a in rows}
+
+
+async def test_organiser_creates_a_workshop_with_link_and_qr(live: LiveBot, organiser: FakeUser) -> None:
+    replies = await say(live, organiser, "/new Atelier Open Data — Rabat")
+    assert replies[0].startswith("L’atelier Atelier Open Data — Rabat est prêt.")
+    assert "https://t.me/WorkshopTestBot?start=" in replies[0]
+    photo = organiser.last
+    assert photo.kind == "photo" and photo.file_bytes is not None and photo.file_bytes.startswith(b"\x89PNG")
+    assert photo.text.startswith(f"Scannez pour rejoindre «{NBSP}Atelier Open Data — Rabat{NBSP}»")
+
+
+async def test_new_needs_a_title_and_an_organiser(live: LiveBot, organiser: FakeUser) -> None:
+    assert await say(live, organiser, "/new") == [
+        f"Donnez un titre à l’atelier, par exemple{NBSP}:\n/new Atelier données ouvertes — Rabat"
+    ]
+    stranger = live.server.user(500, "Karim", language_code="ar")
+    assert await say(live, stranger, "/new Mon atelier") == [
+        "عذرًا، هذا متاح لمنظمي البرنامج فقط. إن كنت منهم، فاطلب من مسؤول البوت إضافة معرّفك على تيليغرام."
+    ]
+    assert await say(live, stranger, "/stats") == [
+        "عذرًا، هذا متاح لمنظمي البرنامج فقط. إن كنت منهم، فاطلب من مسؤول البوت إضافة معرّفك على تيليغرام."
+    ]
+    with live.session() as db:
+        assert db.scalar(select(func.count()).select_from(models.Workshop)) == 0
+
+
+async def test_wrong_code_language_question_and_joining_twice(live: LiveBot, organiser: FakeUser) -> None:
+    code = await new_workshop(live, organiser)
+    sami = live.server.user(300, "Sami", language_code="fr")
+    assert await say(live, sami, "/start not-a-code") == [
+        "Ce lien ne mène à aucun atelier. Veuillez scanner à nouveau le QR code ou demander le bon lien aux organisateurs."
+    ]
+
+    # A phone set to German: the bot asks, in the three languages.
+    claire = live.server.user(200, "Claire", language_code="de")
+    replies = await say(live, claire, f"/start {code}")
+    assert len(replies) == 1 and "Veuillez choisir votre langue" in replies[0] and "اختر" in replies[0]
+    assert claire.last.button_labels == ["العربية", "Français", "English"]
+    await tap(live, claire, "Français")
+    replies = [m.text for m in claire.new_messages()]
+    assert f"Bienvenue{NNBSP}! Vous avez rejoint «{NBSP}Atelier Open Data — Rabat{NBSP}»." in replies
+    assert question_text("org_type", "fr", PROFILE) in claire.last.text
+    assert claire.last.button_labels[:6] == [
+        option("org_type", o, "fr", PROFILE)
+        for o in ("administration", "civil_society", "private_sector", "media", "research", "other")
+    ]
+    assert claire.last.button_labels[6:] == ["Passer ▶"]
+
+    # Joining again changes nothing and says so.
+    replies = await say(live, claire, f"/start {code}")
+    assert replies[0] == f"Vous participez déjà à «{NBSP}Atelier Open Data — Rabat{NBSP}»."
+    with live.session() as db:
+        assert db.scalar(select(func.count()).select_from(models.Participant)) == 1
+        assert db.scalar(select(func.count()).select_from(models.Response)) == 1
+
+
+async def join_and_fill_profile(live: LiveBot, person: FakeUser, code: str, org: str | None, gender: str | None) -> None:
+    await say(live, person, f"/start {code}")
+    language = person.language_code or "fr"
+    skip = {"ar": "تخطٍّ ◀", "fr": "Passer ▶"}[language]
+    await tap(live, person, option("org_type", org, language, PROFILE) if org else skip)
+    await tap(live, person, option("gender", gender, language, PROFILE) if gender else skip)
+
+
+async def test_arabic_and_french_participants_answer_everything(live: LiveBot, organiser: FakeUser) -> None:
+    code = await new_workshop(live, organiser)
+    amina = live.server.user(100, "Amina", language_code="ar")
+    claire = live.server.user(200, "Claire", language_code="fr")
+
+    # Amina joins and answers the two profile questions, in Arabic.
+    replies = await say(live, amina, f"/start {code}")
+    assert replies[0] == "أهلًا بك! لقد انضممت إلى «Atelier Open Data — Rabat»."
+    assert "إحصائيات حسب الجنس ونوع المؤسسة" in replies[1]  # why we ask
+    assert replies[2].startswith("السؤال 1 من 2 · اختياري")
+    await tap(live, amina, option("org_type", "civil_society", "ar", PROFILE))
+    profile_message = amina.messages[-2]
+    assert profile_message.buttons == [] and "✓ " + option("org_type", "civil_society", "ar", PROFILE) in profile_message.text
+    await tap(live, amina, option("gender", "woman", "ar", PROFILE))
+    assert amina.last.text == "شكرًا لك! سأرسل إليك استبيان التقييم عند انتهاء الجلسة."
+
+    # Claire skips the first, goes back, answers it, and skips gender.
+    await say(live, claire, f"/start {code}")
+    await tap(live, claire, "Passer ▶")
+    await tap(live, claire, "◀ Retour")
+    assert question_text("org_type", "fr", PROFILE) in claire.last.text
+    await tap(live, claire, option("org_type", "media", "fr", PROFILE))
+    await tap(live, claire, "Passer ▶")
+    assert claire.last.text == f"Merci{NNBSP}! Je vous enverrai le questionnaire d’évaluation à la fin de la session."
+
+    # The organiser closes the session: both get the questionnaire.
+    replies = await say(live, organiser, f"/close {code}")
+    assert replies == ["Envoi du questionnaire à 2 participants…", "Le questionnaire a été envoyé à 2 participants."]
+    assert amina.last.text.startswith("السؤال 1 من 13")
+    assert question_text("useful_aspects", "ar") in amina.last.text
+    assert claire.last.text.startswith("Question 1 sur 13")
+
+    # Amina ticks two aspects (✓ shows on the buttons), then confirms.
+    concepts, materials = option("useful_aspects", "concepts", "ar"), option("useful_aspects", "materials", "ar")
+    await tap(live, amina, concepts)
+    await tap(live, amina, materials)
+    assert f"✓ {concepts}" in amina.last.button_labels and f"✓ {materials}" in amina.last.button_labels
+    await tap(live, amina, "✓ تأكيد (2)")
+    answered = amina.messages[-2]
+    assert answered.buttons == [] and f"✓ {concepts}, {materials}" in answered.text
+    assert amina.last.text.startswith("السؤال 2 من 13") and amina.last.button_labels[:5] == ["1", "2", "3", "4", "5"]
+
+    # Ratings, choices; then back from «apply» to change «exercises» from 3 to 4.
+    for label in ["5", "4", "5", option("trainers", "excellent", "ar"), option("expectations", "fully", "ar"),
+                  option("gain", "will_use", "ar"), "4", "3"]:
+        await tap(live, amina, label)
+    assert question_text("apply", "ar") in amina.last.text
+    assert amina.last.button_labels == ["نعم", "لا", "ربما", "▶ رجوع"]
+    apply_message = amina.last
+    await tap(live, amina, "▶ رجوع")
+    assert apply_message.message_id == amina.last.message_id  # edited in place, no new message
+    assert question_text("exercises", "ar") in amina.last.text and "✓ 3" in amina.last.button_labels
+    await tap(live, amina, "4")
+    for label in ["نعم", "ربما", "نعم"]:
+        await tap(live, amina, label)
+    assert amina.last.button_labels == ["▶ رجوع", "تخطٍّ ◀"]
+    await say(live, amina, "مواصلة التكوين في استثمار المعطيات المفتوحة")
+    assert amina.last.text == "شكرًا لك، تمّ حفظ إجاباتك! فهي تساعد المنظمين على تحسين الورشات القادمة."
+
+    # Claire: confirming nothing is refused, then three answers, then the bot restarts.
+    await tap(live, claire, "✓ Confirmer")
+    assert claire.callback_answers[-1].text == "Cochez au moins une option, puis confirmez."
+    await tap(live, claire, option("useful_aspects", "real_cases", "fr"))
+    await tap(live, claire, "✓ Confirmer (1)")
+    await tap(live, claire, "4")
+    await tap(live, claire, "3")
+    await live.restart()
+
+    # After the restart, /start shows where she left off; she finishes, skipping the text.
+    await say(live, claire, "/start")
+    assert claire.last.text.startswith("Question 4 sur 13") and question_text("importance", "fr") in claire.last.text
+    for label in ["5", option("trainers", "very_good", "fr"), option("expectations", "partly", "fr"),
+                  option("gain", "new_ideas", "fr"), "3", "4", "Oui", "Non", "Non"]:
+        await tap(live, claire, label)
+    await tap(live, claire, "Passer ▶")
+    assert claire.last.text == f"Merci, vos réponses sont enregistrées{NNBSP}! Elles aident les organisateurs à améliorer les prochains ateliers."
+
+    # Everything is stored, exactly.
+    amina_answers = answers_of(live, 100)
+    assert len(amina_answers) == 13
+    assert amina_answers["useful_aspects"] == (False, None, None, ("concepts", "materials"))
+    assert amina_answers["exercises"] == (False, 4, None, ())
+    assert amina_answers["apply"] == (False, None, None, ("yes",))
+    assert amina_answers["suggestions"] == (False, None, "مواصلة التكوين في استثمار المعطيات المفتوحة", ())
+    claire_answers = answers_of(live, 200)
+    assert len(claire_answers) == 13
+    assert claire_answers["benefit"] == (False, 4, None, ())
+    assert claire_answers["suggestions"] == (True, None, None, ())
+
+    # A second /close asks nobody twice.
+    amina.new_messages(), claire.new_messages()
+    replies = await say(live, organiser, f"/close {code}")
+    assert replies == [f"Toutes les personnes inscrites ont déjà reçu le questionnaire{NNBSP}; personne ne sera sollicité deux fois."]
+    assert amina.new_messages() == [] and claire.new_messages() == []
+
+    # The organiser's summary, in French.
+    summary = "\n".join(await say(live, organiser, f"/stats {code}"))
+    assert "Questionnaire complété par 2 sur 2 participants (100%)." in summary
+    assert "2 réponses · moyenne 4,5 / 5\n  1: 0 (0%)\n  2: 0 (0%)\n  3: 0 (0%)\n  4: 1 (50%)\n  5: 1 (50%)" in summary
+    assert "plusieurs réponses possibles : pourcentages des répondants" in summary
+    assert f"  • {option('useful_aspects', 'concepts', 'fr')}: 1 (50%)" in summary
+    assert "  • Oui: 2 (100%)\n  • Non: 0 (0%)\n  • Peut-être: 0 (0%)" in summary
+    assert "« مواصلة التكوين في استثمار المعطيات المفتوحة »" in summary
+
+
+async def test_stats_in_arabic_for_an_arabic_organiser(live: LiveBot) -> None:
+    organiser = live.server.user(1, "Firas", language_code="ar")
+    code = await new_workshop(live, organiser)
+    summary = "\n".join(await say(live, organiser, f"/stats {code}"))
+    assert "📊 Atelier Open Data — Rabat" in summary
+    assert question_text("benefit", "ar") in summary
+    with live.session() as db:
+        assert db.scalar(select(func.count()).select_from(models.Response).where(
+            models.Response.status == ResponseStatus.COMPLETED)) == 0
