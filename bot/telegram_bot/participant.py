@@ -112,6 +112,9 @@ async def on_forget(ctx: BotContext, payload: Payload) -> None:
     query = ctx.update.callback_query
     assert query is not None and query.message is not None
     tr = ctx.tr  # keep the language: the user row may be gone afterwards
+    if payload.value not in ("yes", "no"):
+        await ctx.answer_callback(texts.stale_button(tr))
+        return
     if payload.value == "yes":
         count = forget_user(ctx.db, ctx.user.id)
         await ctx.edit(query.message.message_id, texts.forget_done(tr, count))

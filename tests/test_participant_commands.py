@@ -1,0 +1,108 @@
+"""/language, /help, /forget, late joiners, and sending under Telegram's rate limits."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from bot.fake_telegram import FakeUser
+from bot.questionnaires.model import QuestionnaireKind
+from bot.simulation.live_bot import LiveBot
+from bot.storage import models
+from bot.storage.engine import DbSession
+from tests.conversation import ORGANISER_ID, new_workshop, option, question_text, say, tap
+
+NBSP, NNBSP = "\u00a0", "\u202f"
+PROFILE = QuestionnaireKind.PROFILE
+
+
+async def test_language_switch_redraws_the_open_question(live: LiveBot, organiser: FakeUser) -> None:
+    code = await new_workshop(live, organiser)
+    amina = live.server.user(100, "Amina", language_code="ar")
+    await say(live, amina, f"/start {code}")
+    question = amina.last
+    assert question_text("org_type", "ar", PROFILE) in question.text
+
+    await say(live, amina, "/language")
+    await tap(live, amina, "Français")
+    assert "Désormais, je vous écrirai en français." in [m.text for m in amina.messages]
+    assert question_text("org_type", "fr", PROFILE) in question.text  # the same message, redrawn
+    assert option("org_type", "media", "fr", PROFILE) in question.button_labels
+
+    await say(live, amina, "/language")
+    await tap(live, amina, "العربية")
+    assert "من الآن فصاعدًا سأكتب إليك بالعربية." in [m.text for m in amina.messages]
+    assert question_text("org_type", "ar", PROFILE) in question.text
+
+
+async def test_help_shows_organiser_commands_only_to_organisers(live: LiveBot, organiser: FakeUser) -> None:
+    claire = live.server.user(200, "Claire", language_code="fr")
+    (participant_help,) = await say(live, claire, "/help")
+    assert participant_help.startswith(f"Je recueille les évaluations des ateliers{NBSP}:")
+    assert "/forget — supprimer vos réponses et vos données" in participant_help
+    assert "/new" not in participant_help
+    amina = live.server.user(100, "Amina", language_code="ar")
+    (arabic_help,) = await say(live, amina, "/help")
+    assert "/language — تغيير اللغة" in arabic_help and "/close" not in arabic_help
+    (organiser_help,) = await say(live, organiser, "/help")
+    assert "/new" in organiser_help and "/close" in organiser_help and "/stats" in organiser_help
+
+
+async def test_forget_asks_then_deletes(live: LiveBot, organiser: FakeUser) -> None:
+    code = await new_workshop(live, organiser)
+    claire = live.server.user(200, "Claire", language_code="fr")
+    await say(live, claire, f"/start {code}")
+    await tap(live, claire, option("org_type", "research", "fr", PROFILE))
+
+    await say(live, claire, "/forget")
+    assert claire.last.text == (
+        f"Voulez-vous que je supprime vos réponses et tout ce que je sais de vous{NNBSP}? Cette action est irréversible."
+    )
+    await tap(live, claire, "Annuler")
+    assert claire.last.text == "Rien n’a été supprimé."
+    assert count(live, models.Answer) == 1
+
+    await say(live, claire, "/forget")
+    await tap(live, claire, "Oui, supprimer mes données")
+    assert claire.last.text == f"C’est fait{NBSP}: vos données pour 1 atelier ont été supprimées."
+    assert count(live, models.Answer) == 0 and count(live, models.Participant) == 0
+    with live.session() as db:
+        assert db.get(models.User, 200) is None
+
+    amina = live.server.user(100, "Amina", language_code="ar")
+    await say(live, amina, "/forget")
+    await tap(live, amina, "نعم، احذف بياناتي")
+    assert amina.last.text == "تمّ: لم تعد لديّ أي إجابات خاصة بك."
+
+
+async def test_late_joiner_gets_the_questionnaire_after_the_profile(live: LiveBot, organiser: FakeUser) -> None:
+    code = await new_workshop(live, organiser)
+    await say(live, organiser, f"/close {code}")
+    late = live.server.user(300, "Youssef", language_code="ar")
+    await say(live, late, f"/start {code}")
+    await tap(live, late, "تخطٍّ ◀")
+    await tap(live, late, option("gender", "man", "ar", PROFILE))
+    texts = [m.text for m in late.messages]
+    assert "شكرًا لك! إليك استبيان التقييم." in texts
+    assert late.last.text.startswith("السؤال 1 من 13")
+
+
+async def test_close_of_a_big_room_respects_rate_limits_and_429(session_factory: type[DbSession]) -> None:
+    """With PTB's AIORateLimiter, as in production: a 429 is waited out, nobody is lost."""
+    async with LiveBot(session_factory, organiser_ids=frozenset({ORGANISER_ID}), rate_limiter=True) as live:
+        organiser = live.server.user(ORGANISER_ID, "Firas", language_code="fr")
+        code = await new_workshop(live, organiser)
+        people = [live.server.user(1000 + i, f"P{i}", language_code="ar" if i % 2 else "fr") for i in range(12)]
+        for person in people:
+            await person.send(f"/start {code}")
+        await live.settle()
+        live.server.fail_next("sendMessage", 429, "Too Many Requests: retry after 1", retry_after=1)
+        replies = await say(live, organiser, f"/close {code}")
+        assert replies[-1] == "Le questionnaire a été envoyé à 12 participants."
+        for person in people:
+            assert person.last.text.startswith(("السؤال 1 من 13", "Question 1 sur 13"))
+        assert any(call.status == 429 for call in live.server.calls)
+
+
+def count(live: LiveBot, model: type[models.Base]) -> int:
+    with live.session() as db:
+        return db.scalar(select(func.count()).select_from(model)) or 0
