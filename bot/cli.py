@@ -29,12 +29,14 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # The demo prints a conversation: only problems should interrupt it.
+    level = logging.WARNING if args.command == "demo" else logging.INFO
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
     try:
         if args.command == "demo":
-            from bot.demo import run_demo
+            from bot.simulation.demo import run_demo
 
             return run_demo(out_dir=args.out, participants=args.participants, seed=args.seed)
         settings = load_settings(require_token=args.command == "run")

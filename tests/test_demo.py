@@ -1,0 +1,23 @@
+"""``workshop-bot demo`` runs a whole workshop offline and prints what happened."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.cli import main
+
+
+def test_demo_prints_transcript_and_stats(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["demo", "--out", str(tmp_path), "--participants", "7"]) == 0
+    printed = capsys.readouterr().out
+    assert "👤 Firas (organiser) → /new Atelier Open Data — Rabat" in printed
+    assert "👤 Amina → /start " in printed and "أهلًا بك! لقد انضممت إلى «Atelier Open Data — Rabat»." in printed
+    assert "/stats" in printed and "📊 Atelier Open Data — Rabat" in printed
+    # 7 joined: #4 stops halfway and #5 never answers (see the demo's plans).
+    assert "Questionnaire complété par 5 sur 7 participants (71%)." in printed
+    stats = (tmp_path / "stats.txt").read_text(encoding="utf-8")
+    assert stats.startswith("📊 Atelier Open Data — Rabat")
+    transcript = (tmp_path / "transcript.txt").read_text(encoding="utf-8")
+    assert "Question 1 sur 13" in transcript and "السؤال 1 من 13" in transcript
