@@ -110,6 +110,9 @@ async def test_a_very_long_answer_is_cut_and_said_so(live: LiveBot, organiser: F
     claire = live.server.user(200, "Claire", language_code="fr")
     await closed_workshop_with(live, organiser, claire)
     await tap(live, claire, option("useful_aspects", "rights", "fr"))
+    first_question = claire.last
+    old_confirm = first_question.find_button("✓ Confirmer (1)").callback_data
+    assert old_confirm is not None
     await tap(live, claire, "✓ Confirmer (1)")
     for label in ["4", "4", "4", option("trainers", "average", "fr"), option("expectations", "no", "fr"),
                   option("gain", "not_much", "fr"), "2", "2", "Non", "Non", "Non"]:
@@ -120,6 +123,16 @@ async def test_a_very_long_answer_is_cut_and_said_so(live: LiveBot, organiser: F
     assert replies[-1].startswith("Merci, vos réponses sont enregistrées")
     assert stored_answers(live)[-1] == ("suggestions", False, None, "x" * TEXT_ANSWER_MAX, ())
     assert all(len(m.text) <= 4096 for m in claire.messages)
+
+    # The questionnaire is finished: an old button and more text change nothing.
+    before = stored_answers(live)
+    await claire.tap_data(first_question.message_id, old_confirm)
+    await live.settle()
+    assert claire.callback_answers[-1].text == STALE_FR
+    assert await say(live, claire, "encore une remarque") == [
+        "Aucune question ne vous attend pour le moment. Envoyez /help pour voir ce que je sais faire."
+    ]
+    assert stored_answers(live) == before
 
 
 async def test_commands_in_a_group_point_to_the_private_chat(live: LiveBot, organiser: FakeUser) -> None:

@@ -210,3 +210,19 @@ def test_unblocking_requeues_undelivered(db: Session, workshop: models.Workshop)
     db.refresh(response)
     assert response.status is ResponseStatus.PENDING
     assert len(pending_outbox(db)) == 1
+
+
+def test_code_expires_a_week_after_close(db: Session, workshop: models.Workshop) -> None:
+    from datetime import timedelta
+
+    from bot.domain.workshops import JOIN_WINDOW_AFTER_CLOSE
+    from bot.storage.models import utcnow
+
+    close_workshop(db, workshop)
+    workshop.closed_at = utcnow() - JOIN_WINDOW_AFTER_CLOSE + timedelta(minutes=1)
+    assert join_workshop(db, user(db, 300), workshop.join_code).status is JoinStatus.JOINED
+    workshop.closed_at = utcnow() - JOIN_WINDOW_AFTER_CLOSE - timedelta(minutes=1)
+    result = join_workshop(db, user(db, 301), workshop.join_code)
+    assert result.status is JoinStatus.EXPIRED
+    # Someone already registered is still recognised, not told the code expired.
+    assert join_workshop(db, user(db, 300), workshop.join_code).status is JoinStatus.ALREADY_JOINED
