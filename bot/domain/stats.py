@@ -1,14 +1,19 @@
-"""Aggregates of a workshop's answers, computed by the database with GROUP BY.
+"""Aggregates of answers, computed by the database with GROUP BY.
 
-The result is plain data (no ORM objects, no Telegram), ready for a text summary now and
-for charts and exports later.
+Every figure comes from three grouped queries keyed by (workshop, profile group, question,
+value): overall results, breakdowns by gender or type of organisation, and comparisons
+of workshops are roll-ups of those few rows, never loops over individual answers. The
+result is plain data (no ORM objects, no Telegram) for summaries, charts and reports.
 """
 
 from __future__ import annotations
 
+import enum
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import ColumnElement, Select, func, literal, select
 from sqlalchemy.orm import Session
 
 from bot.domain.questionnaire_store import questionnaire_by_id
@@ -17,128 +22,335 @@ from bot.storage import models
 from bot.storage.models import ResponseStatus
 
 TEXT_ANSWERS_LISTED = 50
+MIN_GROUP_SIZE = 3
+"""Groups with fewer respondents are hidden, so nobody can be singled out."""
+
+NOT_STATED = ""
+"""Group key of participants who skipped the profile question."""
+
+
+class Breakdown(enum.StrEnum):
+    GENDER = "gender"
+    ORG_TYPE = "org_type"
+
+
+@dataclass(frozen=True)
+class Tally:
+    """The answers of one population to one question."""
+
+    answered: int = 0  # respondents (skips excluded)
+    skipped: int = 0
+    option_counts: Mapping[str, int] = field(default_factory=dict)  # choice, yesno, multi
+    rating_counts: Mapping[int, int] = field(default_factory=dict)  # rating
+
+    def percent(self, count: int) -> float:
+        """Share of respondents (for multi-select: of respondents, not of ticks)."""
+        return 100.0 * count / self.answered if self.answered else 0.0
+
+    @property
+    def mean(self) -> float | None:
+        total = sum(self.rating_counts.values())
+        return sum(v * c for v, c in self.rating_counts.items()) / total if total else None
+
+
+@dataclass(frozen=True)
+class Group:
+    """One bar group: a gender, a type of organisation, a workshop, or a workshop × group."""
+
+    workshop_code: str | None  # set when comparing workshops
+    profile_key: str | None  # set when broken down by a profile question ("" = not stated)
+    tally: Tally
+
+    @property
+    def hidden(self) -> bool:
+        return self.tally.answered < MIN_GROUP_SIZE
 
 
 @dataclass(frozen=True)
 class QuestionStats:
     question: Question
-    answered: int  # participants who gave an answer (skips excluded)
-    skipped: int
-    option_counts: dict[str, int] = field(default_factory=dict)  # choice, yesno, multi
-    rating_counts: dict[int, int] = field(default_factory=dict)  # rating
-    mean: float | None = None  # rating
-    texts: tuple[str, ...] = ()  # text, most recent first (at most TEXT_ANSWERS_LISTED)
+    tally: Tally
+    groups: tuple[Group, ...] = ()
+    texts: tuple[str, ...] = ()  # text questions: most recent first
+
+    # The overall tally's figures, for readers of a single workshop's summary.
+    @property
+    def answered(self) -> int:
+        return self.tally.answered
+
+    @property
+    def skipped(self) -> int:
+        return self.tally.skipped
+
+    @property
+    def option_counts(self) -> Mapping[str, int]:
+        return self.tally.option_counts
+
+    @property
+    def rating_counts(self) -> Mapping[int, int]:
+        return self.tally.rating_counts
+
+    @property
+    def mean(self) -> float | None:
+        return self.tally.mean
 
     def percent(self, count: int) -> float:
-        """Share of this question's respondents (for multi-select: of respondents, not of ticks)."""
-        return 100.0 * count / self.answered if self.answered else 0.0
+        return self.tally.percent(count)
 
 
 @dataclass(frozen=True)
-class WorkshopStats:
+class WorkshopFigures:
     title: str
     join_code: str
     joined: int
-    sent: int  # participants the evaluation reached
+    sent: int  # participants the questionnaire reached
     completed: int
+
+
+@dataclass(frozen=True)
+class Stats:
+    workshops: tuple[WorkshopFigures, ...]
     questionnaire: Questionnaire
     questions: tuple[QuestionStats, ...]
+    breakdown: Breakdown | None = None
+    profile: Questionnaire | None = None  # labels of the breakdown groups
+
+    @property
+    def title(self) -> str:
+        return " · ".join(w.title for w in self.workshops)
+
+    @property
+    def join_code(self) -> str:
+        return self.workshops[0].join_code
+
+    @property
+    def joined(self) -> int:
+        return sum(w.joined for w in self.workshops)
+
+    @property
+    def sent(self) -> int:
+        return sum(w.sent for w in self.workshops)
+
+    @property
+    def completed(self) -> int:
+        return sum(w.completed for w in self.workshops)
+
+    @property
+    def comparing(self) -> bool:
+        return len(self.workshops) > 1
 
 
-def _answers_of(workshop: models.Workshop, questionnaire_id: int) -> Select[tuple[int]]:
-    """Ids of answers given in this workshop to this questionnaire (any response status)."""
+WorkshopStats = Stats  # the single-workshop case is the same structure
+
+
+class NotComparable(ValueError):
+    """Workshops given together do not share a questionnaire."""
+
+
+# --- queries ----------------------------------------------------------------------------
+
+_Key = tuple[int, str | None, str]  # (workshop id, profile group, question id)
+
+
+def _profile_choices(workshops: Sequence[models.Workshop], breakdown: Breakdown) -> Select[tuple[int, str]]:
+    """participant id → the option they chose for the profile question (if any)."""
     return (
-        select(models.Answer.id)
-        .join(models.Response, models.Response.id == models.Answer.response_id)
-        .join(models.Participant, models.Participant.id == models.Response.participant_id)
+        select(models.Response.participant_id.label("participant_id"), models.AnswerOption.option_id.label("choice"))
+        .join(models.Answer, models.Answer.response_id == models.Response.id)
+        .join(models.AnswerOption, models.AnswerOption.answer_id == models.Answer.id)
         .where(
-            models.Participant.workshop_id == workshop.id,
-            models.Response.questionnaire_id == questionnaire_id,
+            models.Response.questionnaire_id.in_({w.profile_questionnaire_id for w in workshops}),
+            models.Answer.question_id == breakdown.value,
         )
     )
 
 
-def workshop_stats(db: Session, workshop: models.Workshop) -> WorkshopStats:
-    questionnaire = questionnaire_by_id(db, workshop.evaluation_questionnaire_id)
-    answer_ids = _answers_of(workshop, workshop.evaluation_questionnaire_id).subquery()
-    answers = select(models.Answer).where(models.Answer.id.in_(select(answer_ids.c.id))).subquery()
-
-    answered: dict[str, int] = {}
-    skipped: dict[str, int] = {}
-    for question_id, was_skipped, count in db.execute(
-        select(answers.c.question_id, answers.c.skipped, func.count())
-        .group_by(answers.c.question_id, answers.c.skipped)
-    ):
-        (skipped if was_skipped else answered)[question_id] = count
-
-    options: dict[str, dict[str, int]] = {}
-    for question_id, option_id, count in db.execute(
-        select(answers.c.question_id, models.AnswerOption.option_id, func.count())
-        .join(models.AnswerOption, models.AnswerOption.answer_id == answers.c.id)
-        .group_by(answers.c.question_id, models.AnswerOption.option_id)
-    ):
-        options.setdefault(question_id, {})[option_id] = count
-
-    ratings: dict[str, dict[int, int]] = {}
-    means: dict[str, float] = {}
-    for question_id, rating, count in db.execute(
-        select(answers.c.question_id, answers.c.rating, func.count())
-        .where(answers.c.rating.is_not(None))
-        .group_by(answers.c.question_id, answers.c.rating)
-    ):
-        ratings.setdefault(question_id, {})[rating] = count
-    for question_id, mean in db.execute(
-        select(answers.c.question_id, func.avg(answers.c.rating))
-        .where(answers.c.rating.is_not(None))
-        .group_by(answers.c.question_id)
-    ):
-        means[question_id] = float(mean)
-
-    texts: dict[str, list[str]] = {}
-    text_questions = [q.id for q in questionnaire.questions if q.type is QuestionType.TEXT]
-    for question_id in text_questions:
-        texts[question_id] = list(
-            db.scalars(
-                select(answers.c.text)
-                .where(answers.c.question_id == question_id, answers.c.text.is_not(None))
-                .order_by(answers.c.answered_at.desc())
-                .limit(TEXT_ANSWERS_LISTED)
-            )
+def _answers(
+    workshops: Sequence[models.Workshop], questionnaire_id: int, breakdown: Breakdown | None
+) -> tuple[Select[tuple[int]], ColumnElement[int], ColumnElement[str | None]]:
+    """Answers given in these workshops to this questionnaire, with their group columns."""
+    query = (
+        select(models.Answer.id)
+        .join(models.Response, models.Response.id == models.Answer.response_id)
+        .join(models.Participant, models.Participant.id == models.Response.participant_id)
+        .where(
+            models.Participant.workshop_id.in_([w.id for w in workshops]),
+            models.Response.questionnaire_id == questionnaire_id,
         )
+    )
+    group: ColumnElement[str | None] = literal(None)
+    if breakdown is not None:
+        choices = _profile_choices(workshops, breakdown).subquery()
+        query = query.outerjoin(choices, choices.c.participant_id == models.Participant.id)
+        group = func.coalesce(choices.c.choice, NOT_STATED)
+    return query, models.Participant.workshop_id, group
 
-    status_counts: dict[str, int] = {
+
+def _grouped_counts(
+    db: Session,
+    workshops: Sequence[models.Workshop],
+    questionnaire_id: int,
+    breakdown: Breakdown | None,
+) -> tuple[dict[_Key, Tally], dict[int, dict[str, list[str]]]]:
+    base, workshop_col, group_col = _answers(workshops, questionnaire_id, breakdown)
+    keyed = base.add_columns(
+        workshop_col.label("workshop_id"),
+        group_col.label("grp"),
+        models.Answer.question_id,
+        models.Answer.skipped,
+        models.Answer.rating,
+    ).subquery()
+    keys = (keyed.c.workshop_id, keyed.c.grp, keyed.c.question_id)
+
+    answered: dict[_Key, int] = defaultdict(int)
+    skipped: dict[_Key, int] = defaultdict(int)
+    for workshop_id, grp, question_id, was_skipped, count in db.execute(
+        select(*keys, keyed.c.skipped, func.count()).group_by(*keys, keyed.c.skipped)
+    ):
+        (skipped if was_skipped else answered)[(workshop_id, grp, question_id)] += count
+
+    options: dict[_Key, dict[str, int]] = defaultdict(dict)
+    for workshop_id, grp, question_id, option_id, count in db.execute(
+        select(*keys, models.AnswerOption.option_id, func.count())
+        .join(models.AnswerOption, models.AnswerOption.answer_id == keyed.c.id)
+        .group_by(*keys, models.AnswerOption.option_id)
+    ):
+        options[(workshop_id, grp, question_id)][option_id] = count
+
+    ratings: dict[_Key, dict[int, int]] = defaultdict(dict)
+    for workshop_id, grp, question_id, rating, count in db.execute(
+        select(*keys, keyed.c.rating, func.count())
+        .where(keyed.c.rating.is_not(None))
+        .group_by(*keys, keyed.c.rating)
+    ):
+        ratings[(workshop_id, grp, question_id)][rating] = count
+
+    tallies = {
+        key: Tally(answered.get(key, 0), skipped.get(key, 0), options.get(key, {}), ratings.get(key, {}))
+        for key in set(answered) | set(skipped)
+    }
+    return tallies, _texts(db, workshops, questionnaire_id)
+
+
+def _texts(db: Session, workshops: Sequence[models.Workshop], questionnaire_id: int) -> dict[int, dict[str, list[str]]]:
+    """The latest free-text answers of each workshop, per text question."""
+    texts: dict[int, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
+    text_questions = [q.id for q in questionnaire_by_id(db, questionnaire_id).questions if q.type is QuestionType.TEXT]
+    for workshop in workshops:
+        for question_id in text_questions:
+            texts[workshop.id][question_id] = list(
+                db.scalars(
+                    select(models.Answer.text)
+                    .join(models.Response, models.Response.id == models.Answer.response_id)
+                    .join(models.Participant, models.Participant.id == models.Response.participant_id)
+                    .where(
+                        models.Participant.workshop_id == workshop.id,
+                        models.Response.questionnaire_id == questionnaire_id,
+                        models.Answer.question_id == question_id,
+                        models.Answer.text.is_not(None),
+                    )
+                    .order_by(models.Answer.answered_at.desc(), models.Answer.id.desc())
+                    .limit(TEXT_ANSWERS_LISTED)
+                )
+            )
+    return texts
+
+
+def _figures(db: Session, workshop: models.Workshop, questionnaire_id: int) -> WorkshopFigures:
+    statuses: dict[str, int] = {
         status: count
         for status, count in db.execute(
             select(models.Response.status, func.count())
             .join(models.Participant)
-            .where(
-                models.Participant.workshop_id == workshop.id,
-                models.Response.questionnaire_id == workshop.evaluation_questionnaire_id,
-            )
+            .where(models.Participant.workshop_id == workshop.id, models.Response.questionnaire_id == questionnaire_id)
             .group_by(models.Response.status)
         )
     }
     joined = db.scalar(
         select(func.count()).select_from(models.Participant).where(models.Participant.workshop_id == workshop.id)
     ) or 0
-
-    return WorkshopStats(
+    completed = statuses.get(ResponseStatus.COMPLETED, 0)
+    return WorkshopFigures(
         title=workshop.title,
         join_code=workshop.join_code,
         joined=joined,
-        sent=status_counts.get(ResponseStatus.IN_PROGRESS, 0) + status_counts.get(ResponseStatus.COMPLETED, 0),
-        completed=status_counts.get(ResponseStatus.COMPLETED, 0),
-        questionnaire=questionnaire,
-        questions=tuple(
-            QuestionStats(
-                question=q,
-                answered=answered.get(q.id, 0),
-                skipped=skipped.get(q.id, 0),
-                option_counts=options.get(q.id, {}),
-                rating_counts=ratings.get(q.id, {}),
-                mean=means.get(q.id),
-                texts=tuple(texts.get(q.id, ())),
-            )
-            for q in questionnaire.questions
-        ),
+        sent=statuses.get(ResponseStatus.IN_PROGRESS, 0) + completed,
+        completed=completed,
     )
+
+
+# --- roll-ups ---------------------------------------------------------------------------
+
+
+def merge(tallies: Iterable[Tally]) -> Tally:
+    answered = skipped = 0
+    options: dict[str, int] = defaultdict(int)
+    ratings: dict[int, int] = defaultdict(int)
+    for tally in tallies:
+        answered += tally.answered
+        skipped += tally.skipped
+        for option_id, count in tally.option_counts.items():
+            options[option_id] += count
+        for rating, count in tally.rating_counts.items():
+            ratings[rating] += count
+    return Tally(answered, skipped, dict(options), dict(ratings))
+
+
+def _groups(
+    question_id: str,
+    tallies: Mapping[_Key, Tally],
+    workshops: Sequence[models.Workshop],
+    group_keys: Sequence[str],
+) -> tuple[Group, ...]:
+    comparing = len(workshops) > 1
+    groups: list[Group] = []
+    for workshop in workshops if comparing else workshops[:1]:
+        for key in group_keys or [None]:
+            matching = [
+                t for (w, g, q), t in tallies.items()
+                if q == question_id and (w == workshop.id or not comparing) and (key is None or g == key)
+            ]
+            groups.append(Group(workshop.join_code if comparing else None, key, merge(matching)))
+    return tuple(groups)
+
+
+def collect_stats(
+    db: Session,
+    workshops: Sequence[models.Workshop],
+    breakdown: Breakdown | None = None,
+    *,
+    followup: bool = False,
+) -> Stats:
+    """Statistics of one workshop, or a comparison of workshops sharing a questionnaire."""
+    ids = {w.followup_questionnaire_id if followup else w.evaluation_questionnaire_id for w in workshops}
+    if len(ids) != 1:
+        raise NotComparable([w.join_code for w in workshops])
+    questionnaire_id = ids.pop()
+    questionnaire = questionnaire_by_id(db, questionnaire_id)
+    profile = questionnaire_by_id(db, workshops[0].profile_questionnaire_id) if breakdown else None
+    tallies, texts = _grouped_counts(db, workshops, questionnaire_id, breakdown)
+
+    group_keys: list[str] = []
+    if breakdown is not None and profile is not None:
+        profile_question = profile.question(breakdown.value)
+        group_keys = [*(profile_question.option_ids() if profile_question else ()), NOT_STATED]
+    comparing = len(workshops) > 1
+
+    questions = []
+    for question in questionnaire.questions:
+        overall = merge(t for (_, _, q), t in tallies.items() if q == question.id)
+        groups = _groups(question.id, tallies, workshops, group_keys) if comparing or group_keys else ()
+        latest = [text for w in workshops for text in texts.get(w.id, {}).get(question.id, [])]
+        questions.append(QuestionStats(question, overall, groups, tuple(latest[:TEXT_ANSWERS_LISTED])))
+
+    return Stats(
+        workshops=tuple(_figures(db, w, questionnaire_id) for w in workshops),
+        questionnaire=questionnaire,
+        questions=tuple(questions),
+        breakdown=breakdown,
+        profile=profile,
+    )
+
+
+def workshop_stats(db: Session, workshop: models.Workshop, breakdown: Breakdown | None = None) -> Stats:
+    return collect_stats(db, [workshop], breakdown)
