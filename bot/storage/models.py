@@ -113,6 +113,8 @@ class Workshop(Base):
     profile_questionnaire_id: Mapped[int] = mapped_column(ForeignKey("questionnaires.id"))
     evaluation_questionnaire_id: Mapped[int] = mapped_column(ForeignKey("questionnaires.id"))
     followup_questionnaire_id: Mapped[int] = mapped_column(ForeignKey("questionnaires.id"))
+    # The organisers' group chat that /stats, /report and live progress go to (/link).
+    group_chat_id: Mapped[int | None] = mapped_column(BigInteger)
 
     organisers: Mapped[list[WorkshopOrganiser]] = relationship(
         back_populates="workshop", cascade="all, delete-orphan"
@@ -204,3 +206,18 @@ class AnswerOption(Base):
     )
     option_id: Mapped[str] = mapped_column(String(24), primary_key=True)
     position: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class ProgressMessage(Base):
+    """A "k / N answered" message kept up to date after /close (one per close, edited)."""
+
+    __tablename__ = "progress_messages"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    workshop_id: Mapped[int] = mapped_column(ForeignKey("workshops.id", ondelete="CASCADE"), index=True)
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    message_id: Mapped[int] = mapped_column(BigInteger)
+    language: Mapped[str | None] = mapped_column(String(8))
+    text: Mapped[str] = mapped_column(Text, default="")
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
