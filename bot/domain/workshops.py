@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session
 
-from bot.domain.errors import NotAnOrganiser, WorkshopNotFound
+from bot.domain.errors import WorkshopNotFound
 from bot.domain.questionnaire_store import store_questionnaire
 from bot.questionnaires.loader import default_questionnaire
 from bot.questionnaires.model import QuestionnaireKind
@@ -92,9 +92,16 @@ def workshop_for_organiser(db: Session, user_id: int, code: str | None) -> model
     return workshop
 
 
-def require_organiser_role(is_organiser: bool) -> None:
-    if not is_organiser:
-        raise NotAnOrganiser()
+def workshops_for_organiser(db: Session, user_id: int, codes: list[str]) -> list[models.Workshop]:
+    """Several workshops by code (in the order given, duplicates dropped), or the latest."""
+    if not codes:
+        return [workshop_for_organiser(db, user_id, None)]
+    return [workshop_for_organiser(db, user_id, code) for code in dict.fromkeys(codes)]
+
+
+def link_group(db: Session, workshop: models.Workshop, chat_id: int | None) -> None:
+    """Send this workshop's results to an organisers' group from now on (None: unlink)."""
+    workshop.group_chat_id = chat_id
 
 
 def join_window_open(workshop: models.Workshop, now: datetime | None = None) -> bool:
