@@ -3,137 +3,27 @@
 Tests should read like a conversation: ``await amina.send("/start abc")``, then
 ``amina.last.text``, ``await amina.tap("4")``. Each ``FakeUser`` is both a person and
 their private chat with the bot; a ``FakeGroup`` is a group chat. Both keep a live view
-of what the bot sent them (``BotMessage`` objects are updated in place when the bot
-edits or deletes them) and everything that happens lands in the server's transcript,
-which ``format_transcript`` turns into something a human can read.
+of what the bot sent them (``BotMessage`` objects, see ``views``, are updated in place
+when the bot edits or deletes them) and everything that happens lands in the server's
+transcript (see ``transcript``).
 """
 
 from __future__ import annotations
 
 import re
-import struct
 import time
-import zlib
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
-from bot.fake_telegram.spec import ApiError, bad_request, utf16_len
+from bot.fake_telegram.errors import ApiError, bad_request
+from bot.fake_telegram.formatting import utf16_len
+from bot.fake_telegram.images import tiny_png
+from bot.fake_telegram.transcript import TranscriptEntry
+from bot.fake_telegram.views import BotMessage, CallbackAnswer
 
 if TYPE_CHECKING:
     from bot.fake_telegram.server import FakeBotApi
 
 _COMMAND_RE = re.compile(r"/[A-Za-z0-9_]{1,64}(?:@[A-Za-z0-9_]{3,32})?(?![A-Za-z0-9_@])")
-
-
-# --------------------------------------------------------------------------- views
-
-
-@dataclass
-class Button:
-    """One inline keyboard button as the user sees it."""
-
-    text: str
-    callback_data: str | None = None
-    url: str | None = None
-
-
-@dataclass
-class BotMessage:
-    """A message the bot sent, kept up to date as the bot edits or deletes it.
-
-    ``text`` is what the user reads: plain text with markup removed, or the caption of a
-    photo or document. ``raw`` is the Telegram Message object in its current state (what a
-    callback query carries). ``history`` holds earlier texts, oldest first.
-    """
-
-    chat_id: int
-    message_id: int
-    kind: str  # "text" | "photo" | "document" | the media of another send* method
-    text: str
-    buttons: list[list[Button]] = field(default_factory=list)
-    file_bytes: bytes | None = field(default=None, repr=False)
-    file_name: str | None = None
-    mime_type: str | None = None
-    edited: bool = False
-    deleted: bool = False
-    history: list[str] = field(default_factory=list)
-    reply_keyboard: list[list[str]] | None = None
-    media_group_id: str | None = None
-    raw: dict[str, Any] = field(default_factory=dict, repr=False)
-
-    @property
-    def button_labels(self) -> list[str]:
-        """Every inline button's text, row by row, flattened."""
-        return [b.text for row in self.buttons for b in row]
-
-    def find_button(self, label: str) -> Button:
-        """The button whose text is ``label``, else whose callback_data is, else whose text
-        contains it; AssertionError naming the available buttons when none or several match."""
-        flat = [b for row in self.buttons for b in row]
-        for matches in (
-            [b for b in flat if b.text == label],
-            [b for b in flat if b.callback_data == label],
-            [b for b in flat if label in b.text],
-        ):
-            if len(matches) == 1:
-                return matches[0]
-            if len(matches) > 1:
-                raise AssertionError(
-                    f"«{label}» matches several buttons on message {self.message_id}: "
-                    f"{[b.text for b in matches]}"
-                )
-        raise AssertionError(
-            f"no button «{label}» on message {self.message_id} ({self.text[:60]!r}); "
-            f"available: {self.button_labels or 'none'}"
-        )
-
-
-@dataclass(frozen=True)
-class CallbackAnswer:
-    """What the bot answered to a button tap (the toast or alert the user saw)."""
-
-    query_id: str
-    user_id: int
-    chat_id: int
-    data: str | None
-    text: str | None
-    show_alert: bool
-    url: str | None = None
-
-
-@dataclass
-class CallbackQueryRecord:
-    """A callback query the server issued, and its answer once the bot gave one."""
-
-    query_id: str
-    user_id: int
-    chat_id: int
-    message_id: int
-    data: str
-    label: str | None
-    issued_at: float
-    answer: CallbackAnswer | None = None
-
-
-@dataclass(frozen=True)
-class TranscriptEntry:
-    """One event of the conversation, in order: ``direction`` says who acted.
-
-    For "user" entries ``name`` is the person acting; for "bot" entries it is the
-    recipient (a person or, in groups, the group title).
-    """
-
-    direction: Literal["user", "bot"]
-    # text, command, sticker, photo, document, edit, tap, block, unblock, delete, callback_answer…
-    kind: str
-    chat_id: int
-    user_id: int | None
-    name: str
-    text: str
-    chat_title: str | None = None
-    buttons: tuple[tuple[str, ...], ...] = ()
-    message_id: int | None = None
-    timestamp: float = field(default_factory=time.monotonic)
 
 
 # --------------------------------------------------------------------------- chats
@@ -465,63 +355,4 @@ def _text_content(text: str) -> dict[str, Any]:
     return content
 
 
-def tiny_png(width: int = 4, height: int = 3) -> bytes:
-    """A valid grey PNG, so photos sent by fake users pass the same checks as real ones."""
-
-    def chunk(kind: bytes, body: bytes) -> bytes:
-        return (
-            struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
-        )
-
-    rows = b"".join(b"\x00" + b"\x80" * width for _ in range(height))
-    header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
-    return (
-        b"\x89PNG\r\n\x1a\n"
-        + chunk(b"IHDR", header)
-        + chunk(b"IDAT", zlib.compress(rows))
-        + chunk(b"IEND", b"")
-    )
-
-
 _TINY_WEBP = b"RIFF\x1a\x00\x00\x00WEBPVP8X\x0a\x00\x00\x00\x00\x00\x00\x00\xff\x01\x00\xff\x01\x00"
-
-
-# --------------------------------------------------------------------------- transcript
-
-_FILE_ICONS = {"photo": "🖼", "document": "📎"}
-
-
-def format_transcript(entries: list[TranscriptEntry], names: dict[int, str] | None = None) -> str:
-    """Readable lines for a transcript; ``names`` overrides display names by user or chat id."""
-    return "\n".join(_format_entry(entry, names or {}) for entry in entries)
-
-
-def _format_entry(entry: TranscriptEntry, names: dict[int, str]) -> str:
-    name = names.get(entry.user_id or 0) or names.get(entry.chat_id) or entry.name
-    where = f" @ {names.get(entry.chat_id) or entry.chat_title}" if entry.chat_title else ""
-    text = entry.text.replace("\n", "\n   ")
-    keyboard = "".join(
-        (" " if i == 0 else " / ") + " ".join(f"[{label}]" for label in row)
-        for i, row in enumerate(entry.buttons)
-    )
-    if entry.direction == "user":
-        return {
-            "tap": f"👆 {name}{where} taps «{text}»",
-            "edit": f"👤 {name}{where} ✏️ edits #{entry.message_id} → {text}",
-            "sticker": f"👤 {name}{where} → [sticker {text}]",
-            "photo": f"👤 {name}{where} → [photo] {text}".rstrip(),
-            "document": f"👤 {name}{where} → [document] {text}".rstrip(),
-            "block": f"🚫 {name} blocked the bot",
-            "unblock": f"✅ {name} unblocked the bot",
-        }.get(entry.kind, f"👤 {name}{where} → {text}")
-    if entry.kind == "edit":
-        return f"✏️ edited → {name}: {text}{keyboard}"
-    if entry.kind == "delete":
-        return f"🗑 deleted → {name}: #{entry.message_id} {text}".rstrip()
-    if entry.kind == "callback_answer":
-        return f"💬 → {name}: {text}" if text else f"💬 → {name}: (answered silently)"
-    if entry.kind in _FILE_ICONS:
-        return f"🤖 → {name}: {_FILE_ICONS[entry.kind]} {text}{keyboard}"
-    if entry.kind != "text":
-        return f"🤖 → {name}: [{entry.kind}] {text}{keyboard}".rstrip()
-    return f"🤖 → {name}: {text}{keyboard}"
