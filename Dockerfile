@@ -5,5 +5,6 @@ COPY bot ./bot
 COPY locales ./locales
 COPY migrations ./migrations
 RUN pip install --no-cache-dir -e .
+ENV MPLCONFIGDIR=/tmp/matplotlib
 USER nobody
 CMD ["workshop-bot", "run"]

@@ -121,7 +121,10 @@ async def test_arabic_and_french_participants_answer_everything(live: LiveBot, o
 
     # The organiser closes the session: both get the questionnaire.
     replies = await say(live, organiser, f"/close {code}")
-    assert replies == ["Envoi du questionnaire à 2 participants…", "Le questionnaire a été envoyé à 2 participants."]
+    assert replies == [
+        "Envoi du questionnaire à 2 participants…",
+        "Le questionnaire a été envoyé à 2 participants.\n📈 0 sur 2 ont répondu à tout le questionnaire (0%).",
+    ]
     assert amina.last.text.startswith("السؤال 1 من 13")
     assert question_text("useful_aspects", "ar") in amina.last.text
     assert claire.last.text.startswith("Question 1 sur 13")

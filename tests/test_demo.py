@@ -19,5 +19,7 @@ def test_demo_prints_transcript_and_stats(tmp_path: Path, capsys: pytest.Capture
     assert "Questionnaire complété par 5 sur 7 participants (71%)." in printed
     stats = (tmp_path / "stats.txt").read_text(encoding="utf-8")
     assert stats.startswith("📊 Atelier Open Data — Rabat")
+    charts = sorted(tmp_path.glob("chart-*.png"))
+    assert len(charts) == 12 and all(c.read_bytes().startswith(b"\x89PNG") for c in charts)
     transcript = (tmp_path / "transcript.txt").read_text(encoding="utf-8")
     assert "Question 1 sur 13" in transcript and "السؤال 1 من 13" in transcript

@@ -97,7 +97,7 @@ async def test_close_of_a_big_room_respects_rate_limits_and_429(session_factory:
         await live.settle()
         live.server.fail_next("sendMessage", 429, "Too Many Requests: retry after 1", retry_after=1)
         replies = await say(live, organiser, f"/close {code}")
-        assert replies[-1] == "Le questionnaire a été envoyé à 12 participants."
+        assert replies[-1].startswith("Le questionnaire a été envoyé à 12 participants.\n📈 0 sur 12")
         for person in people:
             assert person.last.text.startswith(("السؤال 1 من 13", "Question 1 sur 13"))
         assert any(call.status == 429 for call in live.server.calls)

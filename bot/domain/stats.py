@@ -63,7 +63,8 @@ class Group:
 
     @property
     def hidden(self) -> bool:
-        return self.tally.answered < MIN_GROUP_SIZE
+        """Only profile groups are hidden: a whole workshop is what its organisers see anyway."""
+        return self.profile_key is not None and self.tally.answered < MIN_GROUP_SIZE
 
 
 @dataclass(frozen=True)

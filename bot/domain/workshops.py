@@ -6,7 +6,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import exists, func, select
+from sqlalchemy import exists, func, select, update
 from sqlalchemy.orm import Session
 
 from bot.domain.errors import WorkshopNotFound
@@ -102,6 +102,11 @@ def workshops_for_organiser(db: Session, user_id: int, codes: list[str]) -> list
 def link_group(db: Session, workshop: models.Workshop, chat_id: int | None) -> None:
     """Send this workshop's results to an organisers' group from now on (None: unlink)."""
     workshop.group_chat_id = chat_id
+
+
+def forget_group(db: Session, chat_id: int) -> None:
+    """The bot left or was removed from a group: results go back to private chats."""
+    db.execute(update(models.Workshop).where(models.Workshop.group_chat_id == chat_id).values(group_chat_id=None))
 
 
 def join_window_open(workshop: models.Workshop, now: datetime | None = None) -> bool:

@@ -7,10 +7,13 @@ comes from people (titles, names, answers) is escaped here, once.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from html import escape
 
 from bot.domain.answering import QuestionView
-from bot.domain.stats import QuestionStats, WorkshopStats
+from bot.domain.progress import ProgressFigures
+from bot.domain.reversals import Reversal, ReversalKind
+from bot.domain.stats import MIN_GROUP_SIZE, Breakdown, Group, QuestionStats, Stats, WorkshopFigures
 from bot.domain.workshops import CloseResult
 from bot.i18n import Translator
 from bot.i18n.catalogs import load_translators
@@ -48,6 +51,11 @@ def help_text(tr: Translator, *, is_organiser: bool) -> str:
             tr.gettext("/new TITLE — create a workshop, get its link and QR code"),
             tr.gettext("/close CODE — end the session and send the questionnaire"),
             tr.gettext("/stats CODE — see the results"),
+            tr.gettext("/stats CODE by gender, /stats CODE by org — results by group"),
+            tr.gettext("/stats CODE1 CODE2 — compare workshops"),
+            tr.gettext("/export CODE — the answers as CSV and Excel files"),
+            tr.gettext("/report CODE — the evaluation report as a PDF"),
+            tr.gettext("/link CODE — in a group: send this workshop's results to the group"),
         ]
     return "\n".join(lines)
 
@@ -177,6 +185,55 @@ def close_report(tr: Translator, sent: int, unreachable: int) -> str:
             unreachable,
         ) % {"n": unreachable}
     return text
+
+
+def live_progress(tr: Translator, figures: ProgressFigures, *, final: bool) -> str:
+    """The close report, kept up to date: sent, unreachable, and k / N answered."""
+    rate = _percent(100.0 * figures.completed / figures.sent) if figures.sent else "–"
+    lines = [
+        close_report(tr, figures.sent, figures.unreachable),
+        "📈 " + tr.ngettext(
+            "%(done)d of %(n)d has answered the whole questionnaire (%(rate)s).",
+            "%(done)d of %(n)d have answered the whole questionnaire (%(rate)s).",
+            figures.sent,
+        ) % {"done": figures.completed, "n": figures.sent, "rate": rate},
+    ]
+    if final:
+        lines.append(tr.gettext("✅ Everyone has answered.") if figures.done
+                     else tr.gettext("⏹ No longer updated: a day has passed since /close."))
+    return "\n".join(lines)
+
+
+def link_in_a_group(tr: Translator) -> str:
+    return tr.gettext("Send /link CODE inside the organisers' group (add me to the group first).")
+
+
+def group_linked(tr: Translator, title: str) -> str:
+    return tr.gettext("This group now receives the results of «%(title)s»: statistics, "
+                      "reports and the live progress after /close.") % {"title": escape(title)}
+
+
+def sent_to_group(tr: Translator) -> str:
+    return tr.gettext("Posted in the organisers' group.")
+
+
+def group_unreachable(tr: Translator) -> str:
+    return tr.gettext("I can no longer post in the organisers' group (was I removed?), "
+                      "so here it is. Send /link CODE in the group again to restore it.")
+
+
+def bad_stats_query(tr: Translator) -> str:
+    return tr.gettext("I did not understand. Examples:\n/stats CODE\n/stats CODE by gender\n"
+                      "/stats CODE by org\n/stats CODE1 CODE2 CODE3")
+
+
+def not_comparable(tr: Translator) -> str:
+    return tr.gettext("These workshops do not use the same questionnaire, so I cannot compare them.")
+
+
+def export_caption(tr: Translator, title: str, file_kind: str) -> str:
+    return (tr.gettext("Answers of «%(title)s» (%(kind)s), one row per participant and questionnaire; "
+                       "participants appear under pseudonyms.") % {"title": escape(title), "kind": file_kind})[:CAPTION_LIMIT]
 
 
 # --- participant: joining -------------------------------------------------------------
@@ -312,57 +369,156 @@ def _percent(value: float) -> str:
     return f"{value:.0f}%"
 
 
-def _question_block(tr: Translator, number: int, stats: QuestionStats, view_labels: QuestionView) -> str:
-    question = stats.question
+def group_label(tr: Translator, stats: Stats, group: Group) -> str:
+    """A bar group's name: a workshop, a gender / type of organisation, or both (plain text)."""
+    parts: list[str] = []
+    if group.workshop_code is not None:
+        parts.append(next(w.title for w in stats.workshops if w.join_code == group.workshop_code))
+    if group.profile_key is not None:
+        question = stats.profile.question(stats.breakdown.value) if stats.profile and stats.breakdown else None
+        option = question.option(group.profile_key) if question else None
+        parts.append(option.text.get(tr.language) if option else tr.gettext("not stated"))
+    return " · ".join(parts)
+
+
+def hidden_group(tr: Translator) -> str:
+    return tr.ngettext("hidden: fewer than %(n)d respondent", "hidden: fewer than %(n)d respondents",
+                       MIN_GROUP_SIZE) % {"n": MIN_GROUP_SIZE}
+
+
+def mean_text(tr: Translator, mean: float, scale_max: int) -> str:
+    return tr.gettext("average %(mean)s / %(max)d") % {"mean": tr.decimal(mean), "max": scale_max}
+
+
+def answers_count(tr: Translator, n: int) -> str:
+    return tr.ngettext("%(n)d answer", "%(n)d answers", n) % {"n": n}
+
+
+def multi_note(tr: Translator) -> str:
+    return tr.gettext("several answers possible: percentages of respondents")
+
+
+def chart_n_line(tr: Translator, answered: int, joined: int) -> str:
+    return tr.ngettext("n = %(answered)d answered / %(n)d joined", "n = %(answered)d answered / %(n)d joined",
+                       joined) % {"answered": answered, "n": joined}
+
+
+def chart_mean_line(tr: Translator, mean: float, scale_max: int, answered: int) -> str:
+    return f"{mean_text(tr, mean, scale_max)} (n = {answered})"
+
+
+def _group_line(tr: Translator, stats: Stats, question: QuestionStats, group: Group, view: QuestionView) -> str:
+    label = escape(group_label(tr, stats, group))
+    if group.hidden:
+        return f"  ▸ {label}: {hidden_group(tr)}"
+    tally = group.tally
+    head = f"  ▸ {label} ({answers_count(tr, tally.answered)})"
+    if question.question.type is QuestionType.RATING:
+        return f"{head}: {mean_text(tr, tally.mean, question.question.scale_max)}" if tally.mean is not None else head
+    shares = [
+        f"{escape(option_label(tr, view, o))} {_percent(tally.percent(tally.option_counts[o]))}"
+        for o in question.question.option_ids() if tally.option_counts.get(o)
+    ]
+    return f"{head}: " + " · ".join(shares)
+
+
+def reversal_note(tr: Translator, stats: Stats, reversal: Reversal, view: QuestionView) -> str:
+    if reversal.kind is ReversalKind.SIMPSON:
+        titles = {w.join_code: w.title for w in stats.workshops}
+        return "⚠️ " + tr.gettext(
+            "Reversal (Simpson's paradox): «%(a)s» scores higher than «%(b)s» overall, "
+            "but lower within every group shown. The groups are not the same size in both "
+            "workshops: compare group by group."
+        ) % {"a": escape(titles[reversal.better_overall]), "b": escape(titles[reversal.worse_overall])}
+    return "⚠️ " + tr.gettext(
+        "Reversal: «%(option)s» comes first overall but first in none of the groups: "
+        "the overall result describes no group well."
+    ) % {"option": escape(option_label(tr, view, reversal.better_overall))}
+
+
+def _question_block(
+    tr: Translator, stats: Stats, number: int, question_stats: QuestionStats, reversals: Sequence[Reversal]
+) -> str:
+    question = question_stats.question
+    view = QuestionView(response_id=0, questionnaire=stats.questionnaire, index=number - 1, question=question)
     lines = [f"<b>{number}. {local(question.text, tr)}</b>"]
-    n_line = tr.ngettext("%(n)d answer", "%(n)d answers", stats.answered) % {"n": stats.answered}
-    if stats.skipped:
-        n_line += " · " + tr.ngettext("%(n)d skipped", "%(n)d skipped", stats.skipped) % {"n": stats.skipped}
+    n_line = answers_count(tr, question_stats.answered)
+    if question_stats.skipped:
+        n_line += " · " + tr.ngettext("%(n)d skipped", "%(n)d skipped", question_stats.skipped) % {"n": question_stats.skipped}
     if question.type is QuestionType.RATING:
-        if stats.mean is not None:
-            n_line += " · " + tr.gettext("average %(mean)s / %(max)d") % {
-                "mean": tr.decimal(stats.mean),
-                "max": question.scale_max,
-            }
+        if question_stats.mean is not None:
+            n_line += " · " + mean_text(tr, question_stats.mean, question.scale_max)
         lines.append(n_line)
         for value in question.scale():
-            count = stats.rating_counts.get(value, 0)
-            lines.append(f"  {value}: {count} ({_percent(stats.percent(count))})")
+            count = question_stats.rating_counts.get(value, 0)
+            lines.append(f"  {value}: {count} ({_percent(question_stats.percent(count))})")
     elif question.type is QuestionType.TEXT:
         lines.append(n_line)
-        lines.extend(f"  « {escape(text)} »" for text in stats.texts)
+        lines.extend(f"  « {escape(text)} »" for text in question_stats.texts)
+        return "\n".join(lines)
     else:
         if question.type is QuestionType.MULTI:
-            n_line += " · " + tr.gettext("several answers possible: percentages of respondents")
+            n_line += " · " + multi_note(tr)
         lines.append(n_line)
         for option_id in question.option_ids():
-            count = stats.option_counts.get(option_id, 0)
-            label = escape(option_label(tr, view_labels, option_id))
-            lines.append(f"  • {label}: {count} ({_percent(stats.percent(count))})")
+            count = question_stats.option_counts.get(option_id, 0)
+            label = escape(option_label(tr, view, option_id))
+            lines.append(f"  • {label}: {count} ({_percent(question_stats.percent(count))})")
+    lines.extend(
+        _group_line(tr, stats, question_stats, group, view) for group in question_stats.groups if group.tally.answered
+    )
+    lines.extend(reversal_note(tr, stats, r, view) for r in reversals if r.question.id == question.id)
     return "\n".join(lines)
 
 
-def stats_summary(tr: Translator, stats: WorkshopStats) -> list[str]:
+def _figures_line(tr: Translator, figures: WorkshopFigures) -> str:
+    rate = _percent(100.0 * figures.completed / figures.joined) if figures.joined else "–"
+    return tr.ngettext(
+        "%(answered)d of %(n)d participant answered the whole questionnaire (%(rate)s).",
+        "%(answered)d of %(n)d participants answered the whole questionnaire (%(rate)s).",
+        figures.joined,
+    ) % {"answered": figures.completed, "n": figures.joined, "rate": rate}
+
+
+def breakdown_line(tr: Translator, stats: Stats) -> str:
+    if stats.breakdown is Breakdown.GENDER:
+        by = tr.gettext("Results by gender.")
+    elif stats.breakdown is Breakdown.ORG_TYPE:
+        by = tr.gettext("Results by type of organisation.")
+    else:
+        return ""
+    return by + " " + tr.ngettext(
+        "Groups of fewer than %(n)d respondent are hidden so that nobody can be recognised.",
+        "Groups of fewer than %(n)d respondents are hidden so that nobody can be recognised.",
+        MIN_GROUP_SIZE,
+    ) % {"n": MIN_GROUP_SIZE}
+
+
+def stats_summary(tr: Translator, stats: Stats, reversals: Sequence[Reversal] = ()) -> list[str]:
     """The /stats text, split into messages that each fit Telegram's 4096 characters."""
-    rate = _percent(100.0 * stats.completed / stats.joined) if stats.joined else "–"
-    head = [
-        f"📊 <b>{escape(stats.title)}</b>",
-        tr.ngettext(
-            "%(answered)d of %(n)d participant answered the whole questionnaire (%(rate)s).",
-            "%(answered)d of %(n)d participants answered the whole questionnaire (%(rate)s).",
-            stats.joined,
-        ) % {"answered": stats.completed, "n": stats.joined, "rate": rate},
-        tr.ngettext(
-            "The questionnaire reached %(n)d participant.",
-            "The questionnaire reached %(n)d participants.",
-            stats.sent,
-        ) % {"n": stats.sent},
-    ]
+    head = [f"📊 <b>{escape(stats.title)}</b>"]
+    for figures in stats.workshops:
+        prefix = f"{escape(figures.title)}: " if stats.comparing else ""
+        head.append(prefix + _figures_line(tr, figures))
+    if not stats.comparing:
+        head.append(
+            tr.ngettext(
+                "The questionnaire reached %(n)d participant.",
+                "The questionnaire reached %(n)d participants.",
+                stats.sent,
+            ) % {"n": stats.sent}
+        )
+    if stats.breakdown is not None:
+        head.append(breakdown_line(tr, stats))
+    if reversals:
+        head.append("⚠️ " + tr.ngettext(
+            "%(n)d question looks different once broken down: see the notes below.",
+            "%(n)d questions look different once broken down: see the notes below.",
+            len(reversals),
+        ) % {"n": len(reversals)})
     blocks = ["\n".join(head)]
     for number, question_stats in enumerate(stats.questions, start=1):
-        view = QuestionView(response_id=0, questionnaire=stats.questionnaire, index=number - 1,
-                            question=question_stats.question)
-        blocks.append(_question_block(tr, number, question_stats, view))
+        blocks.append(_question_block(tr, stats, number, question_stats, reversals))
     return split_blocks(blocks)
 
 

@@ -112,7 +112,11 @@ async def _simulate(out_dir: Path, participants: int, seed: int) -> tuple[str, s
         organiser.new_messages()
         await organiser.send(f"/stats {code}")
         await live.settle()
-        summary = "\n\n".join(m.text for m in organiser.new_messages())
+        results = organiser.new_messages()
+        summary = "\n\n".join(m.text for m in results if m.kind == "text")
+        charts = [m.file_bytes for m in results if m.kind == "photo" and m.file_bytes]
+        for number, png in enumerate(charts, start=1):
+            (out_dir / f"chart-{number:02d}.png").write_bytes(png)
 
         shown = {ORGANISER_ID} | {p.user.user_id for p in people[:FULL_TRANSCRIPTS]}
         transcript = format_transcript(
@@ -132,7 +136,8 @@ async def _simulate(out_dir: Path, participants: int, seed: int) -> tuple[str, s
 def run_demo(out_dir: str = "demo-output", participants: int = 20, seed: int = 7) -> int:
     folder = Path(out_dir)
     folder.mkdir(parents=True, exist_ok=True)
-    (folder / "demo.sqlite3").unlink(missing_ok=True)
+    for stale in [folder / "demo.sqlite3", *folder.glob("chart-*.png")]:
+        stale.unlink(missing_ok=True)
     transcript, summary = asyncio.run(_simulate(folder, participants, seed))
     print("=" * 78)
     print("Transcript (organiser and the first participants; all of it in transcript.txt)")
@@ -144,5 +149,7 @@ def run_demo(out_dir: str = "demo-output", participants: int = 20, seed: int = 7
     print("=" * 78)
     print(summary)
     print()
-    print(f"Written to {folder.resolve()}: transcript.txt, stats.txt, demo.sqlite3")
+    charts = sorted(p.name for p in folder.glob("chart-*.png"))
+    print(f"Written to {folder.resolve()}: transcript.txt, stats.txt, {len(charts)} charts "
+          f"({charts[0] if charts else '-'} …), demo.sqlite3")
     return 0

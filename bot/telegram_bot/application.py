@@ -24,6 +24,8 @@ from bot.storage.engine import DbSession
 from bot.telegram_bot import fallbacks, organiser, participant
 from bot.telegram_bot.context import handler, log_unhandled_error
 from bot.telegram_bot.outbox import Outbox, drain_job
+from bot.telegram_bot.progress import INTERVAL_SECONDS as PROGRESS_INTERVAL_SECONDS
+from bot.telegram_bot.progress import progress_job
 from bot.telegram_bot.routes import route_callback
 from bot.telegram_bot.services import SERVICES_KEY, Services
 
@@ -33,6 +35,7 @@ OUTBOX_INTERVAL_SECONDS = 60
 ALLOWED_UPDATES = [Update.MESSAGE, Update.EDITED_MESSAGE, Update.CALLBACK_QUERY, Update.MY_CHAT_MEMBER]
 
 PRIVATE = filters.ChatType.PRIVATE
+GROUPS = filters.ChatType.GROUPS
 NEW_MESSAGE = filters.UpdateType.MESSAGE
 
 PARTICIPANT_COMMANDS = {
@@ -43,8 +46,13 @@ PARTICIPANT_COMMANDS = {
 }
 ORGANISER_COMMANDS = {
     "new": organiser.new_workshop,
+}
+# Results commands also work in an organisers' group (only for the workshop's organisers).
+GROUP_COMMANDS = {
     "close": organiser.close,
     "stats": organiser.stats,
+    "export": organiser.export,
+    "link": organiser.link,
 }
 
 
@@ -70,8 +78,10 @@ def build_application(
 
     for name, callback in {**PARTICIPANT_COMMANDS, **ORGANISER_COMMANDS}.items():
         application.add_handler(CommandHandler(name, handler(callback), filters=PRIVATE & NEW_MESSAGE))
+    for name, callback in GROUP_COMMANDS.items():
+        application.add_handler(CommandHandler(name, handler(callback), filters=(PRIVATE | GROUPS) & NEW_MESSAGE))
     application.add_handler(CallbackQueryHandler(handler(route_callback)))
-    application.add_handler(MessageHandler(filters.COMMAND & filters.ChatType.GROUPS & NEW_MESSAGE,
+    application.add_handler(MessageHandler(filters.COMMAND & GROUPS & NEW_MESSAGE,
                                            handler(fallbacks.command_in_group)))
     application.add_handler(MessageHandler(filters.COMMAND & PRIVATE & NEW_MESSAGE, handler(fallbacks.unknown_command)))
     application.add_handler(MessageHandler(filters.TEXT & PRIVATE & NEW_MESSAGE, handler(participant.on_text)))
@@ -82,6 +92,7 @@ def build_application(
 
     if application.job_queue is not None:
         application.job_queue.run_repeating(drain_job, interval=OUTBOX_INTERVAL_SECONDS, first=1, name="outbox")
+        application.job_queue.run_repeating(progress_job, interval=PROGRESS_INTERVAL_SECONDS, first=5, name="progress")
     return application
 
 

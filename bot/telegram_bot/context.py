@@ -12,9 +12,8 @@ import functools
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any
 
-from telegram import InlineKeyboardMarkup, Message, Update
+from telegram import InlineKeyboardMarkup, InputMediaPhoto, Message, Update
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import ContextTypes
@@ -27,6 +26,8 @@ from bot.storage.models import User
 from bot.telegram_bot.services import Services, services_of
 
 log = logging.getLogger(__name__)
+
+ALBUM_MAX = 10
 
 
 @dataclass
@@ -51,9 +52,6 @@ class BotContext:
         chat = self.update.effective_chat
         return chat.id if chat else self.user.id
 
-    def retranslate(self) -> None:
-        """Nothing to do: ``tr`` follows ``user.language``; kept explicit for readers."""
-
     async def reply(self, text: str, keyboard: InlineKeyboardMarkup | None = None) -> Message:
         self.db.commit()
         return await self.ptb.bot.send_message(
@@ -66,6 +64,28 @@ class BotContext:
         return await self.ptb.bot.send_photo(
             self.chat_id, photo=photo, caption=caption, parse_mode=ParseMode.HTML, filename=filename
         )
+
+    async def send_text(self, chat_id: int, text: str) -> Message:
+        self.db.commit()
+        return await self.ptb.bot.send_message(chat_id, text, parse_mode=ParseMode.HTML)
+
+    async def send_document(self, chat_id: int, data: bytes, filename: str, caption: str) -> Message:
+        self.db.commit()
+        return await self.ptb.bot.send_document(
+            chat_id, document=data, filename=filename, caption=caption, parse_mode=ParseMode.HTML
+        )
+
+    async def send_photos(self, chat_id: int, photos: list[bytes], names: list[str]) -> None:
+        """Photos as albums of at most 10 (Telegram's limit); a lone photo is sent as such."""
+        self.db.commit()
+        for start in range(0, len(photos), ALBUM_MAX):
+            chunk = list(zip(photos[start:start + ALBUM_MAX], names[start:start + ALBUM_MAX], strict=True))
+            if len(chunk) == 1:
+                await self.ptb.bot.send_photo(chat_id, photo=chunk[0][0], filename=chunk[0][1])
+            else:
+                await self.ptb.bot.send_media_group(
+                    chat_id, media=[InputMediaPhoto(media=data, filename=name) for data, name in chunk]
+                )
 
     async def edit(self, message_id: int, text: str, keyboard: InlineKeyboardMarkup | None = None) -> None:
         """Edit a message of ours; an edit that changes nothing, or of a gone message, is fine."""
@@ -146,7 +166,3 @@ async def _apologise(ctx: BotContext) -> None:
 async def log_unhandled_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     """PTB's error handler: network hiccups while polling, errors outside our wrapper."""
     log.error("unhandled error (update %r)", getattr(update, "update_id", None), exc_info=context.error)
-
-
-def _unused(*_: Any) -> None:  # pragma: no cover
-    pass

@@ -7,6 +7,7 @@ import logging
 from telegram import ChatMember
 
 from bot.domain.users import mark_blocked
+from bot.domain.workshops import forget_group
 from bot.rendering import texts
 from bot.telegram_bot.context import BotContext
 
@@ -38,11 +39,16 @@ async def unknown_button(ctx: BotContext) -> None:
 
 
 async def membership_changed(ctx: BotContext) -> None:
-    """The user blocked (kicked) or unblocked the bot in their private chat."""
+    """The user blocked or unblocked the bot; or the bot was removed from a group."""
     change = ctx.update.my_chat_member
-    if change is None or change.chat.type != "private":
+    if change is None:
         return
-    blocked = change.new_chat_member.status in (ChatMember.BANNED, ChatMember.LEFT)
+    gone = change.new_chat_member.status in (ChatMember.BANNED, ChatMember.LEFT)
+    if change.chat.type != "private":
+        if gone:
+            forget_group(ctx.db, change.chat.id)
+        return
+    blocked = gone
     mark_blocked(ctx.db, ctx.user.id, blocked)
     ctx.db.commit()
     if not blocked:

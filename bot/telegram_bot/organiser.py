@@ -1,21 +1,48 @@
-"""Organiser commands: /new, /close, /stats. Each takes the join code as first argument."""
+"""Organiser commands: /new, /close, /stats, /export, /link. CODE is the first argument."""
 
 from __future__ import annotations
 
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+
+from telegram.error import BadRequest, Forbidden
+
 from bot.domain.errors import WorkshopNotFound
-from bot.domain.stats import workshop_stats
-from bot.domain.workshops import close_workshop, create_workshop, workshop_for_organiser
+from bot.domain.export import export_table
+from bot.domain.reversals import find_reversals
+from bot.domain.stats import NotComparable, Stats, collect_stats
+from bot.domain.stats_query import BadStatsQuery, parse_stats_arguments
+from bot.domain.workshops import (
+    close_workshop,
+    create_workshop,
+    link_group,
+    workshop_for_organiser,
+    workshops_for_organiser,
+)
+from bot.exports.csv_file import to_csv
+from bot.exports.xlsx_file import safe_sheet_title, to_xlsx
 from bot.rendering import texts
 from bot.rendering.qr import join_link, qr_png
 from bot.storage.models import Workshop
 from bot.telegram_bot.context import BotContext
 from bot.telegram_bot.outbox import CloseNotice
 
+log = logging.getLogger(__name__)
+
+Send = Callable[[int], Awaitable[None]]
+
+
+async def _may_organise(ctx: BotContext) -> bool:
+    if not ctx.is_organiser:
+        await ctx.reply(texts.not_organiser(ctx.tr))
+        return False
+    return True
+
 
 async def _organiser_workshop(ctx: BotContext) -> Workshop | None:
     """The workshop named by the first argument (or the latest), or None after saying why."""
-    if not ctx.is_organiser:
-        await ctx.reply(texts.not_organiser(ctx.tr))
+    if not await _may_organise(ctx):
         return None
     code = (ctx.ptb.args or [""])[0]
     try:
@@ -25,9 +52,31 @@ async def _organiser_workshop(ctx: BotContext) -> Workshop | None:
         return None
 
 
+def results_chat(ctx: BotContext, workshop: Workshop) -> int:
+    """Results go to the workshop's organisers' group once linked, else where asked."""
+    return workshop.group_chat_id or ctx.chat_id
+
+
+async def _deliver_results(ctx: BotContext, workshop: Workshop, send: Send) -> None:
+    """Send to the linked group (and say so), falling back here if the group is gone."""
+    target = results_chat(ctx, workshop)
+    if target != ctx.chat_id:
+        try:
+            await send(target)
+        except (Forbidden, BadRequest) as error:
+            if isinstance(error, BadRequest) and "chat not found" not in error.message.lower():
+                raise
+            log.info("organisers' group %s unreachable (%s); unlinking", target, error.message)
+            link_group(ctx.db, workshop, None)
+            await ctx.reply(texts.group_unreachable(ctx.tr))
+        else:
+            await ctx.reply(texts.sent_to_group(ctx.tr))
+            return
+    await send(ctx.chat_id)
+
+
 async def new_workshop(ctx: BotContext) -> None:
-    if not ctx.is_organiser:
-        await ctx.reply(texts.not_organiser(ctx.tr))
+    if not await _may_organise(ctx):
         return
     title = " ".join(ctx.ptb.args or [])
     if not title.strip():
@@ -46,16 +95,76 @@ async def close(ctx: BotContext) -> None:
     result = close_workshop(ctx.db, workshop)
     await ctx.reply(texts.close_sending(ctx.tr, result))
     if result.queued:
-        notice = CloseNotice(chat_id=ctx.chat_id, language=ctx.user.language, workshop_id=workshop.id)
+        notice = CloseNotice(chat_id=results_chat(ctx, workshop), language=ctx.user.language, workshop_id=workshop.id)
         ctx.services.outbox.kick(ctx.ptb.application, notice)
 
 
 async def stats(ctx: BotContext) -> None:
+    if not await _may_organise(ctx):
+        return
+    try:
+        query = parse_stats_arguments(ctx.ptb.args or [])
+        workshops = workshops_for_organiser(ctx.db, ctx.user.id, list(query.codes))
+        collected = collect_stats(ctx.db, workshops, query.breakdown)
+    except BadStatsQuery:
+        await ctx.reply(texts.bad_stats_query(ctx.tr))
+        return
+    except WorkshopNotFound as missing:
+        await ctx.reply(texts.workshop_not_found(ctx.tr, str(missing.args[0]) if missing.args else ""))
+        return
+    except NotComparable:
+        await ctx.reply(texts.not_comparable(ctx.tr))
+        return
+    summary = texts.stats_summary(ctx.tr, collected, find_reversals(collected))
+    charts = await asyncio.to_thread(render_stats_charts, collected, ctx.tr.language)
+
+    async def send(chat_id: int) -> None:
+        await ctx.send_photos(chat_id, charts, [f"chart-{i + 1:02d}.png" for i in range(len(charts))])
+        for chunk in summary:
+            await ctx.send_text(chat_id, chunk)
+
+    await _deliver_results(ctx, workshops[0], send)
+
+
+def render_stats_charts(collected: Stats, language: str) -> list[bytes]:
+    """The charts of /stats (drawn in a worker thread: matplotlib is CPU-bound)."""
+    from bot.rendering.chart_specs import chart_specs
+    from bot.charts import render_charts
+    from bot.i18n import translator
+
+    return render_charts(chart_specs(collected, translator(language)))
+
+
+async def export(ctx: BotContext) -> None:
     workshop = await _organiser_workshop(ctx)
     if workshop is None:
         return
-    for chunk in texts.stats_summary(ctx.tr, workshop_stats(ctx.db, workshop)):
-        await ctx.reply(chunk)
+    table = export_table(ctx.db, workshop, ctx.tr.language, timezone=ctx.services.settings.timezone)
+    csv_data = to_csv(table)
+    xlsx_data = await asyncio.to_thread(
+        to_xlsx, table, sheet_title=safe_sheet_title(workshop.title), right_to_left=ctx.tr.rtl
+    )
+    stem = f"workshop-{workshop.join_code}"
+
+    async def send(chat_id: int) -> None:
+        await ctx.send_document(chat_id, csv_data, f"{stem}.csv", texts.export_caption(ctx.tr, workshop.title, "CSV"))
+        await ctx.send_document(chat_id, xlsx_data, f"{stem}.xlsx", texts.export_caption(ctx.tr, workshop.title, "Excel"))
+
+    await _deliver_results(ctx, workshop, send)
+
+
+async def link(ctx: BotContext) -> None:
+    """``/link CODE`` in a group: this group receives the workshop's results from now on."""
+    chat = ctx.update.effective_chat
+    if chat is None or chat.type not in ("group", "supergroup"):
+        if await _may_organise(ctx):
+            await ctx.reply(texts.link_in_a_group(ctx.tr))
+        return
+    workshop = await _organiser_workshop(ctx)
+    if workshop is None:
+        return
+    link_group(ctx.db, workshop, chat.id)
+    await ctx.reply(texts.group_linked(ctx.tr, workshop.title))
 
 
 async def help_command(ctx: BotContext) -> None:

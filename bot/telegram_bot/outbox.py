@@ -19,8 +19,8 @@ from telegram.constants import ParseMode
 from telegram.error import TelegramError
 from telegram.ext import Application, ContextTypes
 
-from bot.domain.delivery import delivery_counts
 from bot.domain.participation import pending_outbox
+from bot.domain.progress import progress_figures, track
 from bot.i18n import translator
 from bot.rendering import texts
 from bot.storage.engine import DbSession
@@ -92,15 +92,16 @@ class Outbox:
                         return delivered
 
     async def _report(self, bot: Bot, notice: CloseNotice) -> None:
+        """Tell the organisers how /close went, in the message live progress will edit."""
         with self._session_factory() as db:
             workshop = db.get(Workshop, notice.workshop_id)
             if workshop is None:
                 return
-            counts = delivery_counts(db, workshop)
-        tr = translator(notice.language)
-        await bot.send_message(
-            notice.chat_id, texts.close_report(tr, counts.sent, counts.unreachable), parse_mode=ParseMode.HTML
-        )
+            figures = progress_figures(db, workshop)
+            text = texts.live_progress(translator(notice.language), figures, final=False)
+            message = await bot.send_message(notice.chat_id, text, parse_mode=ParseMode.HTML)
+            track(db, workshop, notice.chat_id, message.message_id, notice.language, text)
+            db.commit()
 
 
 async def drain_job(context: ContextTypes.DEFAULT_TYPE) -> None:

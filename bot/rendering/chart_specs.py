@@ -1,0 +1,79 @@
+"""Statistics → chart specifications, in the organiser's language.
+
+The charts package only draws; this decides what each chart says. Hidden groups (fewer
+than 3 respondents) are passed with zero counts, so their figures never reach an image;
+groups nobody belongs to are left out.
+"""
+
+from __future__ import annotations
+
+from bot.charts import ChartLabels, ChartSpec, Series
+from bot.domain.answering import QuestionView
+from bot.domain.stats import QuestionStats, Stats, Tally
+from bot.i18n import Translator
+from bot.questionnaires.model import QuestionType
+from bot.rendering import texts
+
+CHARTED: dict[QuestionType, str] = {
+    QuestionType.RATING: "rating",
+    QuestionType.CHOICE: "choice",
+    QuestionType.YESNO: "yesno",
+    QuestionType.MULTI: "multi",
+}
+
+
+def _counts(question_stats: QuestionStats, tally: Tally) -> tuple[int, ...]:
+    question = question_stats.question
+    if question.type is QuestionType.RATING:
+        return tuple(tally.rating_counts.get(v, 0) for v in question.scale())
+    return tuple(tally.option_counts.get(o, 0) for o in question.option_ids())
+
+
+def _series(tr: Translator, stats: Stats, question_stats: QuestionStats) -> tuple[Series, ...]:
+    if not question_stats.groups:
+        return (Series("", _counts(question_stats, question_stats.tally), question_stats.answered),)
+    series = []
+    for group in question_stats.groups:
+        if not group.tally.answered:
+            continue
+        name = texts.group_label(tr, stats, group)
+        if group.hidden:
+            series.append(Series(name, (0,) * len(_categories(tr, stats, question_stats)), 0, hidden=True))
+        else:
+            series.append(Series(name, _counts(question_stats, group.tally), group.tally.answered))
+    return tuple(series) or (Series("", _counts(question_stats, question_stats.tally), question_stats.answered),)
+
+
+def _categories(tr: Translator, stats: Stats, question_stats: QuestionStats) -> tuple[str, ...]:
+    question = question_stats.question
+    if question.type is QuestionType.RATING:
+        return tuple(str(v) for v in question.scale())
+    view = QuestionView(response_id=0, questionnaire=stats.questionnaire, index=0, question=question)
+    return tuple(texts.option_label(tr, view, o) for o in question.option_ids())
+
+
+def chart_spec(tr: Translator, stats: Stats, question_stats: QuestionStats) -> ChartSpec:
+    question = question_stats.question
+    mean = question_stats.mean
+    return ChartSpec(
+        kind=CHARTED[question.type],  # type: ignore[arg-type]
+        title=question.text.get(tr.language),
+        categories=_categories(tr, stats, question_stats),
+        series=_series(tr, stats, question_stats),
+        answered=question_stats.answered,
+        joined=stats.joined,
+        language=tr.language,
+        labels=ChartLabels(
+            n_line=texts.chart_n_line(tr, question_stats.answered, stats.joined),
+            percent_note=texts.multi_note(tr) if question.type is QuestionType.MULTI else "",
+            mean_line=texts.chart_mean_line(tr, mean, question.scale_max, question_stats.answered)
+            if mean is not None else "",
+            hidden_note=texts.hidden_group(tr),
+        ),
+        mean=mean,
+    )
+
+
+def chart_specs(stats: Stats, tr: Translator) -> list[ChartSpec]:
+    """One chart per charted question (free text goes in the summary, not in a chart)."""
+    return [chart_spec(tr, stats, q) for q in stats.questions if q.question.type in CHARTED]
