@@ -15,7 +15,6 @@ import ast
 import struct
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -577,18 +576,9 @@ def questionnaire_specs(by_gender: bool = False) -> Iterator[ChartSpec]:
 
 
 @pytest.mark.parametrize("by_gender", [False, True], ids=["overall", "by-gender"])
-def test_bench_charts_timing(by_gender: bool) -> None:
-    """14 charts of the default questionnaire (Arabic, the heaviest), once warm: < 1 s."""
+def test_a_whole_questionnaire_renders_within_size_limits(by_gender: bool) -> None:
+    """14 charts of the default questionnaire in Arabic (timings: bench/charts.py)."""
     specs = list(questionnaire_specs(by_gender))
     assert len(specs) == 14
-    render_charts(specs)  # warm: fonts loaded, labels shaped
-    timings = []
-    for _ in range(3):
-        start = time.perf_counter()
-        pngs = render_charts(specs)
-        timings.append(time.perf_counter() - start)
-    print(f"\nbench_charts_timing[{'by-gender' if by_gender else 'overall'}]: 14 charts in "
-          f"{min(timings) * 1000:.0f} ms (best of 3; runs: {', '.join(f'{t * 1000:.0f}' for t in timings)} ms), "
-          f"largest PNG {max(map(len, pngs)) // 1024} KiB")
-    assert min(timings) < 1.0
-    assert all(len(png) <= 1_000_000 for png in pngs)
+    pngs = render_charts(specs)
+    assert all(png.startswith(b"\x89PNG") and len(png) <= 1_000_000 for png in pngs)

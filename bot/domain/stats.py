@@ -1,6 +1,6 @@
 """Aggregates of answers, computed by the database with GROUP BY.
 
-Every figure comes from three grouped queries keyed by (workshop, profile group, question,
+Every figure comes from two grouped queries keyed by (workshop, profile group, question,
 value): overall results, breakdowns by gender or type of organisation, and comparisons
 of workshops are roll-ups of those few rows, never loops over individual answers. The
 result is plain data (no ORM objects, no Telegram) for summaries, charts and reports.
@@ -203,12 +203,17 @@ def _grouped_counts(
     ).subquery()
     keys = (keyed.c.workshop_id, keyed.c.grp, keyed.c.question_id)
 
+    # One pass gives respondents, skips and the rating distribution together.
     answered: dict[_Key, int] = defaultdict(int)
     skipped: dict[_Key, int] = defaultdict(int)
-    for workshop_id, grp, question_id, was_skipped, count in db.execute(
-        select(*keys, keyed.c.skipped, func.count()).group_by(*keys, keyed.c.skipped)
+    ratings: dict[_Key, dict[int, int]] = defaultdict(dict)
+    for workshop_id, grp, question_id, was_skipped, rating, count in db.execute(
+        select(*keys, keyed.c.skipped, keyed.c.rating, func.count()).group_by(*keys, keyed.c.skipped, keyed.c.rating)
     ):
-        (skipped if was_skipped else answered)[(workshop_id, grp, question_id)] += count
+        key = (workshop_id, grp, question_id)
+        (skipped if was_skipped else answered)[key] += count
+        if rating is not None:
+            ratings[key][rating] = count
 
     options: dict[_Key, dict[str, int]] = defaultdict(dict)
     for workshop_id, grp, question_id, option_id, count in db.execute(
@@ -217,14 +222,6 @@ def _grouped_counts(
         .group_by(*keys, models.AnswerOption.option_id)
     ):
         options[(workshop_id, grp, question_id)][option_id] = count
-
-    ratings: dict[_Key, dict[int, int]] = defaultdict(dict)
-    for workshop_id, grp, question_id, rating, count in db.execute(
-        select(*keys, keyed.c.rating, func.count())
-        .where(keyed.c.rating.is_not(None))
-        .group_by(*keys, keyed.c.rating)
-    ):
-        ratings[(workshop_id, grp, question_id)][rating] = count
 
     tallies = {
         key: Tally(answered.get(key, 0), skipped.get(key, 0), options.get(key, {}), ratings.get(key, {}))
