@@ -185,3 +185,68 @@ async def test_group_link_is_dropped_when_the_bot_is_removed(live: LiveBot, orga
     # From now on results come here directly.
     assert [t for t in await say(live, organiser, f"/stats {code}") if t][0].startswith("📊 Atelier Open Data — Rabat")
     assert await say(live, organiser, "/link") == ["Envoyez /link CODE dans le groupe des organisateurs (ajoutez-moi d’abord au groupe)."]
+
+
+async def test_report_is_a_pdf_with_followup_beside_intentions(live: LiveBot, organiser: FakeUser) -> None:
+    from sqlalchemy import select
+
+    from bot.domain import answering
+    from bot.domain.participation import queue_response
+    from bot.storage import models
+
+    code = await run_workshop(live, organiser, [(100, "ar", "woman", 5), (101, "fr", "man", 4)])
+    amina = live.server.user(100, "P100", language_code="ar")
+    for label in [option("expectations", "fully", "ar"), option("gain", "will_use", "ar"), "5", "5", "نعم"]:
+        await tap(live, amina, label)
+
+    # Weeks later (sending the follow-up is another issue): Amina says she has used open data.
+    with live.session() as db:
+        workshop = db.scalar(select(models.Workshop).where(models.Workshop.join_code == code))
+        assert workshop is not None
+        participant = db.scalar(select(models.Participant).where(models.Participant.user_id == 100))
+        assert participant is not None
+        followup = queue_response(db, participant, workshop.followup_questionnaire_id, QuestionnaireKind.FOLLOWUP)
+        db.flush()
+        answering.mark_started(followup, 1)
+        answering.answer_choice(db, followup, 0, "yes")
+        db.commit()
+
+    organiser.new_messages()
+    await organiser.send(f"/report {code}")
+    await live.settle()
+    (document,) = organiser.new_messages()
+    assert document.kind == "document" and document.file_name == f"report-{code}.pdf"
+    assert document.text == f"Rapport d’évaluation de «{NBSP}Data-jam Tunis{NBSP}»"
+    assert document.file_bytes is not None and document.file_bytes.startswith(b"%PDF")
+    assert b"/Type /Page" in document.file_bytes
+
+
+async def test_report_content_in_arabic_names_intentions_and_outcomes(live: LiveBot) -> None:
+    from datetime import UTC, datetime
+
+    from bot.domain.outcomes import Outcome, Share
+    from bot.domain.reversals import find_reversals
+    from bot.domain.stats import collect_stats
+    from bot.i18n import translator
+    from bot.rendering.report_content import report_content
+    from bot.storage import models
+
+    organiser = live.server.user(1, "Firas", language_code="ar")
+    code = await run_workshop(live, organiser, [(100, "ar", "woman", 5), (101, "ar", None, 3)])
+    with live.session() as db:
+        from sqlalchemy import select
+
+        workshop = db.scalar(select(models.Workshop).where(models.Workshop.join_code == code))
+        assert workshop is not None
+        stats = collect_stats(db, [workshop])
+        content = report_content(
+            translator("ar"), stats, find_reversals(stats), [Outcome("apply", "used_since", Share(4, 5), Share(2, 5))],
+            timezone="Africa/Casablanca", generated_at=datetime(2026, 11, 23, 12, tzinfo=UTC),
+        )
+    assert content.language == "ar" and content.subtitle == "تقرير التقييم"
+    assert content.facts[1] == ("المشاركون المسجلون", "2")
+    assert content.facts[4] == ("نسبة الإجابة (من المسجلين)", "0%")
+    assert len(content.charts) == 12 and content.charts[0].language == "ar"
+    assert content.followup[0].label == "كانوا ينوون تطبيق ما تعلموه ← استعملوا البيانات المفتوحة منذ ذلك الحين"
+    assert (content.followup[0].intended, content.followup[0].actual) == ("80% (4 / 5)", "40% (2 / 5)")
+    assert content.footer == "workshop-bot · أُنشئ في 23 نونبر 2026"  # Moroccan month names (ar_MA)

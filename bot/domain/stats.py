@@ -12,6 +12,7 @@ import enum
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from sqlalchemy import ColumnElement, Select, func, literal, select
 from sqlalchemy.orm import Session
@@ -103,6 +104,8 @@ class QuestionStats:
 class WorkshopFigures:
     title: str
     join_code: str
+    created_at: datetime
+    closed_at: datetime | None
     joined: int
     sent: int  # participants the questionnaire reached
     completed: int
@@ -271,6 +274,8 @@ def _figures(db: Session, workshop: models.Workshop, questionnaire_id: int) -> W
     return WorkshopFigures(
         title=workshop.title,
         join_code=workshop.join_code,
+        created_at=workshop.created_at,
+        closed_at=workshop.closed_at,
         joined=joined,
         sent=statuses.get(ResponseStatus.IN_PROGRESS, 0) + completed,
         completed=completed,

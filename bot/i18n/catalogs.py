@@ -7,11 +7,14 @@ build step to forget and no stale ``.mo`` file can ever be served.
 from __future__ import annotations
 
 import gettext
+from datetime import datetime
 from functools import cache
 from io import BytesIO
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from babel.messages.mofile import write_mo
+from babel.dates import format_date
 from babel.numbers import format_decimal
 from babel.messages.pofile import read_po
 
@@ -43,6 +46,11 @@ class Translator:
     def decimal(self, value: float, pattern: str = "0.0") -> str:
         """``4.25`` → ``"4,2"`` in French and Arabic, ``"4.2"`` in English."""
         return format_decimal(value, pattern, locale=NUMBER_LOCALES.get(self.language, "en"))
+
+    def date(self, value: datetime, timezone: str = "Africa/Casablanca") -> str:
+        """A day in words, in the reader's language and the programme's time zone."""
+        return format_date(value.astimezone(ZoneInfo(timezone)).date(), format="long",
+                           locale=NUMBER_LOCALES.get(self.language, "en"))
 
     @property
     def rtl(self) -> bool:

@@ -8,7 +8,8 @@ comes from people (titles, names, answers) is escaped here, once.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from html import escape
+import re
+from html import escape, unescape
 
 from bot.domain.answering import QuestionView
 from bot.domain.progress import ProgressFigures
@@ -20,6 +21,7 @@ from bot.i18n.catalogs import load_translators
 from bot.i18n.languages import SUPPORTED_LANGUAGES
 from bot.questionnaires.model import Questionnaire, QuestionType, Text
 
+TAG = re.compile(r"<[^>]+>")
 MESSAGE_LIMIT = 4096
 CAPTION_LIMIT = 1024
 
@@ -189,7 +191,7 @@ def close_report(tr: Translator, sent: int, unreachable: int) -> str:
 
 def live_progress(tr: Translator, figures: ProgressFigures, *, final: bool) -> str:
     """The close report, kept up to date: sent, unreachable, and k / N answered."""
-    rate = _percent(100.0 * figures.completed / figures.sent) if figures.sent else "–"
+    rate = percent_text(100.0 * figures.completed / figures.sent) if figures.sent else "–"
     lines = [
         close_report(tr, figures.sent, figures.unreachable),
         "📈 " + tr.ngettext(
@@ -365,7 +367,7 @@ def forget_cancelled(tr: Translator) -> str:
 # --- statistics -----------------------------------------------------------------------
 
 
-def _percent(value: float) -> str:
+def percent_text(value: float) -> str:
     return f"{value:.0f}%"
 
 
@@ -416,7 +418,7 @@ def _group_line(tr: Translator, stats: Stats, question: QuestionStats, group: Gr
     if question.question.type is QuestionType.RATING:
         return f"{head}: {mean_text(tr, tally.mean, question.question.scale_max)}" if tally.mean is not None else head
     shares = [
-        f"{escape(option_label(tr, view, o))} {_percent(tally.percent(tally.option_counts[o]))}"
+        f"{escape(option_label(tr, view, o))} {percent_text(tally.percent(tally.option_counts[o]))}"
         for o in question.question.option_ids() if tally.option_counts.get(o)
     ]
     return f"{head}: " + " · ".join(shares)
@@ -451,7 +453,7 @@ def _question_block(
         lines.append(n_line)
         for value in question.scale():
             count = question_stats.rating_counts.get(value, 0)
-            lines.append(f"  {value}: {count} ({_percent(question_stats.percent(count))})")
+            lines.append(f"  {value}: {count} ({percent_text(question_stats.percent(count))})")
     elif question.type is QuestionType.TEXT:
         lines.append(n_line)
         lines.extend(f"  « {escape(text)} »" for text in question_stats.texts)
@@ -463,7 +465,7 @@ def _question_block(
         for option_id in question.option_ids():
             count = question_stats.option_counts.get(option_id, 0)
             label = escape(option_label(tr, view, option_id))
-            lines.append(f"  • {label}: {count} ({_percent(question_stats.percent(count))})")
+            lines.append(f"  • {label}: {count} ({percent_text(question_stats.percent(count))})")
     lines.extend(
         _group_line(tr, stats, question_stats, group, view) for group in question_stats.groups if group.tally.answered
     )
@@ -472,7 +474,7 @@ def _question_block(
 
 
 def _figures_line(tr: Translator, figures: WorkshopFigures) -> str:
-    rate = _percent(100.0 * figures.completed / figures.joined) if figures.joined else "–"
+    rate = percent_text(100.0 * figures.completed / figures.joined) if figures.joined else "–"
     return tr.ngettext(
         "%(answered)d of %(n)d participant answered the whole questionnaire (%(rate)s).",
         "%(answered)d of %(n)d participants answered the whole questionnaire (%(rate)s).",
@@ -520,6 +522,57 @@ def stats_summary(tr: Translator, stats: Stats, reversals: Sequence[Reversal] = 
     for number, question_stats in enumerate(stats.questions, start=1):
         blocks.append(_question_block(tr, stats, number, question_stats, reversals))
     return split_blocks(blocks)
+
+
+# --- the PDF report (plain text: the report draws it, no HTML) ----------------------------
+
+
+def report_subtitle(tr: Translator) -> str:
+    return tr.gettext("Evaluation report")
+
+
+def report_fact_labels(tr: Translator) -> dict[str, str]:
+    return {
+        "date": tr.gettext("Date of the workshop"),
+        "joined": tr.gettext("Participants who joined"),
+        "reached": tr.gettext("Questionnaire received by"),
+        "completed": tr.gettext("Answered the whole questionnaire"),
+        "rate": tr.gettext("Response rate (of those who joined)"),
+    }
+
+
+def report_headings(tr: Translator) -> dict[str, str]:
+    return {
+        "charts": tr.gettext("Results, question by question"),
+        "free_text": tr.gettext("In the participants' words"),
+        "followup": tr.gettext("Weeks later: intentions and practice"),
+        "at_close": tr.gettext("End of the session"),
+        "followup_column": tr.gettext("Follow-up survey"),
+    }
+
+
+def outcome_label(tr: Translator, intention_question: str, outcome_question: str) -> str:
+    if (intention_question, outcome_question) == ("apply", "used_since"):
+        return tr.gettext("Will apply what they learnt → have used open data since")
+    return f"{intention_question} → {outcome_question}"
+
+
+def share_text(tr: Translator, yes: int, respondents: int) -> str:
+    percent = percent_text(100.0 * yes / respondents) if respondents else "–"
+    return f"{percent} ({yes} / {respondents})"
+
+
+def report_footer(tr: Translator, generated: str) -> str:
+    return tr.gettext("workshop-bot · generated on %(date)s") % {"date": generated}
+
+
+def report_caption(tr: Translator, title: str) -> str:
+    return tr.gettext("Evaluation report of «%(title)s»") % {"title": escape(title)}
+
+
+def plain(html_text: str) -> str:
+    """A message text without its HTML, for the PDF (which draws plain text)."""
+    return unescape(TAG.sub("", html_text))
 
 
 def split_blocks(blocks: list[str], limit: int = MESSAGE_LIMIT) -> list[str]:

@@ -51,6 +51,7 @@ ORGANISER_COMMANDS = {
 GROUP_COMMANDS = {
     "close": organiser.close,
     "stats": organiser.stats,
+    "report": organiser.report,
     "export": organiser.export,
     "link": organiser.link,
 }

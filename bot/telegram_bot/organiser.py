@@ -1,4 +1,4 @@
-"""Organiser commands: /new, /close, /stats, /export, /link. CODE is the first argument."""
+"""Organiser commands: /new, /close, /stats, /report, /export, /link. CODE is the first argument."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from telegram.error import BadRequest, Forbidden
 
 from bot.domain.errors import WorkshopNotFound
 from bot.domain.export import export_table
+from bot.domain.outcomes import outcomes
 from bot.domain.reversals import find_reversals
 from bot.domain.stats import NotComparable, Stats, collect_stats
 from bot.domain.stats_query import BadStatsQuery, parse_stats_arguments
@@ -22,9 +23,14 @@ from bot.domain.workshops import (
 )
 from bot.exports.csv_file import to_csv
 from bot.exports.xlsx_file import safe_sheet_title, to_xlsx
+from bot.charts import render_charts
+from bot.i18n import translator
 from bot.rendering import texts
+from bot.rendering.chart_specs import chart_specs
+from bot.rendering.report_content import report_content
 from bot.rendering.qr import join_link, qr_png
-from bot.storage.models import Workshop
+from bot.reports.pdf import render_report
+from bot.storage.models import Workshop, utcnow
 from bot.telegram_bot.context import BotContext
 from bot.telegram_bot.outbox import CloseNotice
 
@@ -99,22 +105,28 @@ async def close(ctx: BotContext) -> None:
         ctx.services.outbox.kick(ctx.ptb.application, notice)
 
 
-async def stats(ctx: BotContext) -> None:
+async def _requested_stats(ctx: BotContext) -> tuple[list[Workshop], Stats] | None:
+    """Workshops and statistics named by the arguments of /stats or /report, or None after saying why."""
     if not await _may_organise(ctx):
-        return
+        return None
     try:
         query = parse_stats_arguments(ctx.ptb.args or [])
         workshops = workshops_for_organiser(ctx.db, ctx.user.id, list(query.codes))
-        collected = collect_stats(ctx.db, workshops, query.breakdown)
+        return workshops, collect_stats(ctx.db, workshops, query.breakdown)
     except BadStatsQuery:
         await ctx.reply(texts.bad_stats_query(ctx.tr))
-        return
     except WorkshopNotFound as missing:
         await ctx.reply(texts.workshop_not_found(ctx.tr, str(missing.args[0]) if missing.args else ""))
-        return
     except NotComparable:
         await ctx.reply(texts.not_comparable(ctx.tr))
+    return None
+
+
+async def stats(ctx: BotContext) -> None:
+    requested = await _requested_stats(ctx)
+    if requested is None:
         return
+    workshops, collected = requested
     summary = texts.stats_summary(ctx.tr, collected, find_reversals(collected))
     charts = await asyncio.to_thread(render_stats_charts, collected, ctx.tr.language)
 
@@ -126,12 +138,31 @@ async def stats(ctx: BotContext) -> None:
     await _deliver_results(ctx, workshops[0], send)
 
 
+async def report(ctx: BotContext) -> None:
+    """The evaluation report as a PDF: cover, every chart, free text, follow-up vs intentions."""
+    requested = await _requested_stats(ctx)
+    if requested is None:
+        return
+    workshops, collected = requested
+    try:
+        found_outcomes = outcomes(collected, collect_stats(ctx.db, workshops, followup=True))
+    except NotComparable:
+        found_outcomes = []
+    content = report_content(
+        ctx.tr, collected, find_reversals(collected), found_outcomes,
+        timezone=ctx.services.settings.timezone, generated_at=utcnow(),
+    )
+    pdf = await asyncio.to_thread(render_report, content)
+    codes = "-".join(w.join_code for w in workshops)
+
+    async def send(chat_id: int) -> None:
+        await ctx.send_document(chat_id, pdf, f"report-{codes}.pdf", texts.report_caption(ctx.tr, collected.title))
+
+    await _deliver_results(ctx, workshops[0], send)
+
+
 def render_stats_charts(collected: Stats, language: str) -> list[bytes]:
     """The charts of /stats (drawn in a worker thread: matplotlib is CPU-bound)."""
-    from bot.rendering.chart_specs import chart_specs
-    from bot.charts import render_charts
-    from bot.i18n import translator
-
     return render_charts(chart_specs(collected, translator(language)))
 
 

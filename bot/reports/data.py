@@ -1,0 +1,53 @@
+"""What a report is made of: plain, frozen data (no database, no Telegram, no i18n).
+
+The caller (``bot.rendering.report_content``) supplies every phrase already translated
+and formatted; ``bot.reports.pdf`` only lays it out.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.charts.data import LANGUAGES, ChartSpec
+
+
+@dataclass(frozen=True)
+class FreeText:
+    """A free-text question and its answers, in the order they should be listed."""
+
+    question: str
+    answers: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class FollowupRow:
+    """Intention at the end of the session next to what happened weeks later."""
+
+    label: str  # e.g. "Will apply what they learnt → have used open data since"
+    intended: str  # formatted, e.g. "80 % (4 / 5)"
+    actual: str  # formatted, e.g. "40 % (2 / 5)"
+
+
+@dataclass(frozen=True)
+class ReportData:
+    language: str  # "ar" | "fr" | "en": direction of the whole document
+    title: str  # workshop title(s)
+    subtitle: str  # e.g. "Evaluation report"
+    facts: tuple[tuple[str, str], ...]  # cover table rows: ("Date", "24/06/2025"), ...
+    notes: tuple[str, ...]  # short paragraphs under the facts
+    charts_heading: str
+    charts: tuple[ChartSpec, ...]
+    free_text_heading: str
+    free_texts: tuple[FreeText, ...]
+    followup_heading: str
+    followup_columns: tuple[str, str, str]  # ("", "End of session", "Follow-up")
+    followup: tuple[FollowupRow, ...]  # empty: the section is omitted
+    footer: str  # e.g. "workshop-bot · generated 23/11/2026"
+
+    def __post_init__(self) -> None:
+        if self.language not in LANGUAGES:
+            raise ValueError(f"unknown report language {self.language!r}")
+
+    @property
+    def rtl(self) -> bool:
+        return self.language == "ar"
