@@ -582,3 +582,13 @@ def test_a_whole_questionnaire_renders_within_size_limits(by_gender: bool) -> No
     assert len(specs) == 14
     pngs = render_charts(specs)
     assert all(png.startswith(b"\x89PNG") and len(png) <= 1_000_000 for png in pngs)
+
+
+def test_wrap_keeps_french_signs_and_no_break_spaces_with_their_word() -> None:
+    from bot.charts.text import breakable_units, wrap
+
+    assert breakable_units("les formateurs ? « Oui » 25\u202f% ok") == ["les", "formateurs ?", "« Oui »", "25\u202f%", "ok"]
+    for width in range(40, 400, 7):
+        for line in wrap("Avez-vous des suggestions ou des remarques pour les formateurs ? « Oui » à 25\u202f%", width, 12):
+            assert not line.startswith(("?", "»", "%")) and not line.endswith("«")
+            assert "25 %" not in line  # the narrow no-break space survives

@@ -27,6 +27,7 @@ What this module adds:
 
 from __future__ import annotations
 
+import re
 import unicodedata
 import urllib.parse
 from dataclasses import dataclass
@@ -190,10 +191,34 @@ def _fits(words: list[str], width: float, size: float, bold: bool) -> bool:
     return text_width(" ".join(words), size, bold) <= width
 
 
+BREAKABLE_SPACE = re.compile(r"[ \t]+")
+"""Where a line may break: plain spaces only; no-break spaces ("25\u202f%") hold."""
+GLUED_TO_PREVIOUS = frozenset("?!:;»%)]}؟؛،.,…")  # "formateurs ?": never alone at a line start
+GLUED_TO_NEXT = frozenset("«([{")  # "« Oui": never alone at a line end
+
+
+def _glued(token: str, signs: frozenset[str]) -> bool:
+    return bool(token) and all(ch in signs for ch in token)
+
+
+def breakable_units(paragraph: str) -> list[str]:
+    """The pieces a line may break between: words, with French spacing signs attached."""
+    units: list[str] = []
+    for token in BREAKABLE_SPACE.split(paragraph.strip()):
+        if not token:
+            continue
+        if units and (_glued(token, GLUED_TO_PREVIOUS) or _glued(units[-1].split(" ")[-1], GLUED_TO_NEXT)):
+            units[-1] = f"{units[-1]} {token}"
+        else:
+            units.append(token)
+    return units
+
+
 def wrap(text: str, width: float, size: float, bold: bool = False) -> list[str]:
     """Greedy word wrap of *text* (logical order) into lines of at most *width* points.
 
-    Explicit newlines are kept; a word wider than a line is split between characters;
+    Explicit newlines are kept; lines break only at plain spaces, never before a sign
+    such as "?" or after "«"; a word wider than a line is split between characters;
     nothing is ever dropped. Lines are planned from the widths of single words (each word
     is shaped once: Arabic joining never crosses a space) and every finished line is then
     measured whole, moving its last words down if it does not fit.
@@ -202,7 +227,7 @@ def wrap(text: str, width: float, size: float, bold: bool = False) -> list[str]:
     gap = _word_gap(size, bold)
     for paragraph in text.split("\n"):
         words: list[str] = []
-        for word in paragraph.split():
+        for word in breakable_units(paragraph):
             if text_width(word, size, bold) <= width:
                 words.append(word)
             else:

@@ -2,14 +2,12 @@
 
 Built on the charts' text functions (``bot.charts.text``): the same shaping, the same
 measurements, the same ``wrap``, so a line measured here is exactly the line drawn. What
-this adds for running text: participants' paragraphs keep their own direction, French
-punctuation is never left alone at the start of a line, no-break spaces stay no-break
-spaces, and control characters typed in a chat never reach the page.
+this adds for running text: participants' paragraphs keep their own direction, and
+control characters typed in a chat never reach the page.
 """
 
 from __future__ import annotations
 
-import re
 import unicodedata
 from collections.abc import Sequence
 from functools import lru_cache
@@ -88,73 +86,9 @@ def visible(text: str) -> bool:
     return any(not ch.isspace() and unicodedata.category(ch) not in ("Cc", "Cf") for ch in clean(text))
 
 
-_GLUED_TO_PREVIOUS = frozenset("?!:;»%)]}؟؛،.,…")  # "formateurs ?", "25 %": never alone at a line start
-_GLUED_TO_NEXT = frozenset("«([{")  # "« Comment": never alone at a line end
-
-
-def _glued(word: str, chars: frozenset[str]) -> bool:
-    return bool(word) and all(ch in chars for ch in word)
-
-
 def wrap_paragraph(paragraph: str, width: float, size: float, bold: bool = False) -> list[str]:
-    """``text.wrap`` of one paragraph to *width* inches, plus French spacing rules.
-
-    ``wrap`` breaks at any space, so "formateurs ?" could end a title with a lone "?"
-    (French puts a space before ? ! : ; » and after «). When a line would start with
-    such a sign, or end with «, the word before it moves down with it and the rest of
-    the paragraph is wrapped again; nothing is dropped or cut.
-    """
-    limit = width * 72.0 * WRAP_SLACK
-    lines = wrap(paragraph, limit, size, bold)
-    done: list[str] = []
-    index = 1
-    while index < len(lines):
-        previous = lines[index - 1].split(" ")
-        if _glued(lines[index].split(" ")[0], _GLUED_TO_PREVIOUS) or _glued(previous[-1], _GLUED_TO_NEXT):
-            # move down the last word, with the signs glued to it ("« Oui", "formateurs ?")
-            moved = 1
-            while moved < len(previous) and (_glued(previous[-moved - 1], _GLUED_TO_NEXT)
-                                             or _glued(previous[-moved], _GLUED_TO_PREVIOUS)):
-                moved += 1
-            if moved >= len(previous):
-                index += 1
-                continue
-            done += lines[:index - 1] + [" ".join(previous[:-moved])]
-            lines = wrap(" ".join([*previous[-moved:], *lines[index:]]), limit, size, bold)
-            index = 1
-        else:
-            index += 1
-    return _with_no_break_spaces(done + lines, paragraph)
-
-
-def _with_no_break_spaces(lines: list[str], paragraph: str) -> list[str]:
-    """*lines* with the no-break spaces of *paragraph* given back.
-
-    ``wrap`` splits at any white space and joins words with plain spaces, so "25\u202f%"
-    would come back as "25 %". It keeps every other character, in order, so the space
-    after the n-th visible character of a line is the one after the n-th visible
-    character of the paragraph.
-    """
-    if not _NO_BREAK.intersection(paragraph):
-        return lines
-    after: dict[int, str] = {}
-    count = 0
-    for match in re.finditer(r"(\S+)(\s*)", paragraph.strip()):
-        count += len(match.group(1))
-        after[count - 1] = match.group(2)
-    out: list[str] = []
-    count = 0
-    for line in lines:
-        chars: list[str] = []
-        for ch in line:
-            if ch == " ":
-                gap = after.get(count - 1, " ")
-                chars.append(gap if gap in _NO_BREAK else " ")
-            else:
-                chars.append(ch)
-                count += 1
-        out.append("".join(chars))
-    return out
+    """``text.wrap`` of one paragraph to *width* inches (French spacing kept by ``wrap``)."""
+    return wrap(paragraph, width * 72.0 * WRAP_SLACK, size, bold)
 
 
 def wrap_lines(text: str, width: float, size: float, bold: bool = False) -> list[list[str]]:
