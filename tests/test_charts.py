@@ -585,10 +585,12 @@ def test_a_whole_questionnaire_renders_within_size_limits(by_gender: bool) -> No
 
 
 def test_wrap_keeps_french_signs_and_no_break_spaces_with_their_word() -> None:
-    from bot.charts.text import breakable_units, wrap
+    from bot.charts.text import breakable_units, text_width, wrap
 
     assert breakable_units("les formateurs ? « Oui » 25\u202f% ok") == ["les", "formateurs ?", "« Oui »", "25\u202f%", "ok"]
-    for width in range(40, 400, 7):
-        for line in wrap("Avez-vous des suggestions ou des remarques pour les formateurs ? « Oui » à 25\u202f%", width, 12):
+    text = "Avez-vous des suggestions ou des remarques pour les formateurs ? « Oui » à 25\u202f%"
+    widest = max(text_width(unit, 12) for unit in breakable_units(text))  # narrower: a unit must split
+    for width in range(int(widest) + 1, 400, 7):
+        for line in wrap(text, width, 12):
             assert not line.startswith(("?", "»", "%")) and not line.endswith("«")
             assert "25 %" not in line  # the narrow no-break space survives
