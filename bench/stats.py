@@ -17,7 +17,6 @@ import statistics
 import sys
 import tempfile
 import time
-import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -26,6 +25,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from sqlalchemy import Engine, create_engine, event, insert, text  # noqa: E402
+from sqlalchemy.exc import OperationalError  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
 from bot.charts import render_charts  # noqa: E402
@@ -41,6 +41,7 @@ from bot.storage import models  # noqa: E402
 from bot.storage.engine import make_engine, make_session_factory  # noqa: E402
 from bot.storage.migrations import upgrade_to_head  # noqa: E402
 from bot.storage.models import ResponseStatus, utcnow  # noqa: E402
+from bot.storage.scratch import scratch_postgres_database  # noqa: E402
 
 POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 RUNS = 5
@@ -164,22 +165,19 @@ def bench(label: str, url: str, participants: int) -> None:
 
 @contextmanager
 def postgres_scratch(url: str) -> Iterator[str | None]:
-    server = make_url(url)
-    name = f"wbbench_{uuid.uuid4().hex[:8]}"
+    """A throwaway database, or None (with a word) when no server answers."""
+    probe = create_engine(make_url(url).set(drivername="postgresql+psycopg"))
     try:
-        admin = create_engine(server, isolation_level="AUTOCOMMIT")
-        with admin.connect() as connection:
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
-    except Exception as error:  # no server: say so, bench SQLite only
-        print(f"\nPostgreSQL at {server.render_as_string()} not reachable ({type(error).__name__}); skipped")
+        with probe.connect():
+            pass
+    except OperationalError as error:
+        print(f"\nPostgreSQL at {make_url(url).render_as_string()} not reachable ({type(error).__name__}); skipped")
         yield None
         return
-    try:
-        yield server.set(database=name).render_as_string(hide_password=False)
     finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+        probe.dispose()
+    with scratch_postgres_database(url, prefix="wbbench") as scratch:
+        yield scratch
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -8,43 +8,29 @@ with Alembic exactly as in production, and dropped at the end.
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, create_engine, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.storage.engine import make_engine, make_session_factory
 from bot.storage.migrations import upgrade_to_head
 from bot.storage.models import Base
+from bot.storage.scratch import scratch_postgres_database
 
 pytest_plugins = ["tests.conversation"]
 
 
 
 
-def _postgres_database(url: str) -> Iterator[str]:
-    server = make_url(url).set(drivername="postgresql+psycopg")
-    name = f"wbtest_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(server, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield server.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     configured = os.environ.get("TEST_DATABASE_URL", "").strip()
     if configured.startswith("postgresql"):
-        yield from _postgres_database(configured)
+        with scratch_postgres_database(configured, prefix="wbtest") as url:
+            yield url
     else:
         path: Path = tmp_path_factory.mktemp("db") / "test.sqlite3"
         yield f"sqlite:///{path}"
