@@ -8,6 +8,7 @@ from collections.abc import Awaitable, Callable
 
 from telegram.error import BadRequest, Forbidden
 
+from bot.charts import render_charts
 from bot.domain.errors import WorkshopNotFound
 from bot.domain.export import export_table
 from bot.domain.outcomes import outcomes
@@ -23,12 +24,11 @@ from bot.domain.workshops import (
 )
 from bot.exports.csv_file import to_csv
 from bot.exports.xlsx_file import safe_sheet_title, to_xlsx
-from bot.charts import render_charts
 from bot.i18n import translator
 from bot.rendering import texts
 from bot.rendering.chart_specs import chart_specs
-from bot.rendering.report_content import report_content
 from bot.rendering.qr import join_link, qr_png
+from bot.rendering.report_content import report_content
 from bot.reports.pdf import render_report
 from bot.storage.models import Workshop, utcnow
 from bot.telegram_bot.context import BotContext
