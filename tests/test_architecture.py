@@ -37,5 +37,20 @@ def test_domain_storage_and_rendering_data_stay_free_of_telegram(path: Path) -> 
         assert "sqlalchemy" not in top_level_imports(path)
 
 
+@pytest.mark.parametrize("path", MODULES, ids=lambda p: str(p.relative_to(PACKAGE)))
+def test_figures_are_made_without_pyplot(path: Path) -> None:
+    """pyplot keeps global state and is not thread-safe; charts and reports use Figure."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    modules = {alias.name for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names}
+    modules |= {node.module or "" for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
+    assert "matplotlib.pyplot" not in modules
+
+
+@pytest.mark.parametrize("path", MODULES, ids=lambda p: str(p.relative_to(PACKAGE)))
+def test_drawing_and_files_stay_free_of_telegram_and_sqlalchemy(path: Path) -> None:
+    if path.relative_to(PACKAGE).parts[0] in {"charts", "reports", "exports"}:
+        assert not {"telegram", "sqlalchemy"} & top_level_imports(path)
+
+
 def test_no_catch_all_modules() -> None:
     assert not [p for p in MODULES if p.stem in {"utils", "helpers", "misc", "common"}]
