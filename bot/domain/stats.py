@@ -145,9 +145,6 @@ class Stats:
         return len(self.workshops) > 1
 
 
-WorkshopStats = Stats  # the single-workshop case is the same structure
-
-
 class NotComparable(ValueError):
     """Workshops given together do not share a questionnaire."""
 

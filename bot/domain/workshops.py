@@ -6,7 +6,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import exists, func, select, update
+from sqlalchemy import exists, select, update
 from sqlalchemy.orm import Session
 
 from bot.domain.errors import WorkshopNotFound
@@ -166,8 +166,3 @@ def close_workshop(db: Session, workshop: models.Workshop) -> CloseResult:
         first_close=first_close,
     )
 
-
-def count_participants(db: Session, workshop_id: int) -> int:
-    return db.scalar(
-        select(func.count()).select_from(models.Participant).where(models.Participant.workshop_id == workshop_id)
-    ) or 0

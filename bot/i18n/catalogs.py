@@ -18,7 +18,7 @@ from babel.dates import format_date
 from babel.numbers import format_decimal
 from babel.messages.pofile import read_po
 
-from bot.i18n.languages import DEFAULT_LANGUAGE, SUPPORTED_LANGUAGES
+from bot.i18n.languages import DEFAULT_LANGUAGE, RTL_LANGUAGES, SUPPORTED_LANGUAGES
 
 LOCALES_DIR = Path(__file__).resolve().parents[2] / "locales"
 # Number formats follow the Maghreb: 4,2 in Arabic as in French (Latin digits).
@@ -54,7 +54,7 @@ class Translator:
 
     @property
     def rtl(self) -> bool:
-        return self.language == "ar"
+        return self.language in RTL_LANGUAGES
 
 
 def compile_catalog(po_path: Path) -> gettext.GNUTranslations:
