@@ -1,4 +1,4 @@
-"""How far a workshop's evaluation has gone out: sent, still queued, unreachable."""
+"""How far a workshop's evaluation has gone out: sent, queued, unreachable, completed."""
 
 from __future__ import annotations
 
@@ -16,6 +16,12 @@ class DeliveryCounts:
     sent: int  # the first question reached them (answering or done)
     queued: int  # still waiting to be sent
     unreachable: int  # blocked the bot
+    completed: int = 0  # answered the whole questionnaire (part of ``sent``)
+
+    @property
+    def done(self) -> bool:
+        """Nothing left to send and everyone it reached has finished."""
+        return self.queued == 0 and self.completed >= self.sent
 
 
 def delivery_counts(db: Session, workshop: models.Workshop) -> DeliveryCounts:
@@ -29,12 +35,13 @@ def delivery_counts(db: Session, workshop: models.Workshop) -> DeliveryCounts:
         )
         .group_by(models.Response.status, models.User.blocked_bot)
     ).all()
-    sent = queued = unreachable = 0
+    sent = queued = unreachable = completed = 0
     for status, blocked, count in rows:
         if status in (ResponseStatus.IN_PROGRESS, ResponseStatus.COMPLETED):
             sent += count
+            completed += count if status is ResponseStatus.COMPLETED else 0
         elif status is ResponseStatus.UNDELIVERABLE or blocked:
             unreachable += count
         else:
             queued += count
-    return DeliveryCounts(sent=sent, queued=queued, unreachable=unreachable)
+    return DeliveryCounts(sent=sent, queued=queued, unreachable=unreachable, completed=completed)

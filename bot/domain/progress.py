@@ -6,44 +6,16 @@ stop once everyone the questionnaire reached has finished, or a day after /close
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from bot.domain.delivery import DeliveryCounts, delivery_counts
+from bot.domain.delivery import DeliveryCounts
 from bot.storage import models
-from bot.storage.models import ResponseStatus, utcnow
+from bot.storage.models import utcnow
 
 FOLLOW_FOR = timedelta(days=1)
-
-
-@dataclass(frozen=True)
-class ProgressFigures:
-    completed: int
-    sent: int
-    queued: int
-    unreachable: int
-
-    @property
-    def done(self) -> bool:
-        return self.queued == 0 and self.completed >= self.sent
-
-
-def progress_figures(db: Session, workshop: models.Workshop) -> ProgressFigures:
-    counts: DeliveryCounts = delivery_counts(db, workshop)
-    completed = db.scalar(
-        select(func.count())
-        .select_from(models.Response)
-        .join(models.Participant)
-        .where(
-            models.Participant.workshop_id == workshop.id,
-            models.Response.questionnaire_id == workshop.evaluation_questionnaire_id,
-            models.Response.status == ResponseStatus.COMPLETED,
-        )
-    ) or 0
-    return ProgressFigures(completed, counts.sent, counts.queued, counts.unreachable)
 
 
 def track(db: Session, workshop: models.Workshop, chat_id: int, message_id: int, language: str | None, text: str) -> None:
@@ -70,5 +42,5 @@ def active(db: Session) -> list[tuple[models.ProgressMessage, models.Workshop]]:
     ]
 
 
-def should_stop(message: models.ProgressMessage, figures: ProgressFigures, now: datetime | None = None) -> bool:
+def should_stop(message: models.ProgressMessage, figures: DeliveryCounts, now: datetime | None = None) -> bool:
     return figures.done or (now or utcnow()) >= message.started_at + FOLLOW_FOR

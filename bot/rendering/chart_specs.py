@@ -38,7 +38,7 @@ def _series(tr: Translator, stats: Stats, question_stats: QuestionStats) -> tupl
             continue
         name = texts.group_label(tr, stats, group)
         if group.hidden:
-            series.append(Series(name, (0,) * len(_categories(tr, stats, question_stats)), 0, hidden=True))
+            series.append(Series(name, (0,) * len(_counts(question_stats, group.tally)), 0, hidden=True))
         else:
             series.append(Series(name, _counts(question_stats, group.tally), group.tally.answered))
     return tuple(series) or (Series("", _counts(question_stats, question_stats.tally), question_stats.answered),)

@@ -12,7 +12,7 @@ import re
 from html import escape, unescape
 
 from bot.domain.answering import QuestionView
-from bot.domain.progress import ProgressFigures
+from bot.domain.delivery import DeliveryCounts
 from bot.domain.reversals import Reversal, ReversalKind
 from bot.domain.stats import MIN_GROUP_SIZE, Breakdown, Group, QuestionStats, Stats, WorkshopFigures
 from bot.domain.workshops import CloseResult
@@ -189,7 +189,7 @@ def close_report(tr: Translator, sent: int, unreachable: int) -> str:
     return text
 
 
-def live_progress(tr: Translator, figures: ProgressFigures, *, final: bool) -> str:
+def live_progress(tr: Translator, figures: DeliveryCounts, *, final: bool) -> str:
     """The close report, kept up to date: sent, unreachable, and k / N answered."""
     rate = percent_text(100.0 * figures.completed / figures.sent) if figures.sent else "–"
     lines = [

@@ -53,11 +53,7 @@ class BotContext:
         return chat.id if chat else self.user.id
 
     async def reply(self, text: str, keyboard: InlineKeyboardMarkup | None = None) -> Message:
-        self.db.commit()
-        return await self.ptb.bot.send_message(
-            self.chat_id, text, parse_mode=ParseMode.HTML, reply_markup=keyboard,
-            link_preview_options=None,
-        )
+        return await self.send_text(self.chat_id, text, keyboard)
 
     async def reply_photo(self, photo: bytes, caption: str, filename: str) -> Message:
         self.db.commit()
@@ -65,9 +61,9 @@ class BotContext:
             self.chat_id, photo=photo, caption=caption, parse_mode=ParseMode.HTML, filename=filename
         )
 
-    async def send_text(self, chat_id: int, text: str) -> Message:
+    async def send_text(self, chat_id: int, text: str, keyboard: InlineKeyboardMarkup | None = None) -> Message:
         self.db.commit()
-        return await self.ptb.bot.send_message(chat_id, text, parse_mode=ParseMode.HTML)
+        return await self.ptb.bot.send_message(chat_id, text, parse_mode=ParseMode.HTML, reply_markup=keyboard)
 
     async def send_document(self, chat_id: int, data: bytes, filename: str, caption: str) -> Message:
         self.db.commit()

@@ -20,7 +20,8 @@ from telegram.error import TelegramError
 from telegram.ext import Application, ContextTypes
 
 from bot.domain.participation import pending_outbox
-from bot.domain.progress import progress_figures, track
+from bot.domain.delivery import delivery_counts
+from bot.domain.progress import track
 from bot.i18n import translator
 from bot.rendering import texts
 from bot.storage.engine import DbSession
@@ -97,7 +98,7 @@ class Outbox:
             workshop = db.get(Workshop, notice.workshop_id)
             if workshop is None:
                 return
-            figures = progress_figures(db, workshop)
+            figures = delivery_counts(db, workshop)
             text = texts.live_progress(translator(notice.language), figures, final=False)
             message = await bot.send_message(notice.chat_id, text, parse_mode=ParseMode.HTML)
             track(db, workshop, notice.chat_id, message.message_id, notice.language, text)

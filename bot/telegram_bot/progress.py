@@ -11,7 +11,8 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden
 from telegram.ext import ContextTypes
 
-from bot.domain.progress import active, progress_figures, should_stop
+from bot.domain.delivery import delivery_counts
+from bot.domain.progress import active, should_stop
 from bot.i18n import translator
 from bot.rendering import texts
 from bot.storage.engine import DbSession
@@ -31,7 +32,7 @@ async def refresh_progress(bot: Bot, session_factory: Callable[[], DbSession], n
     """Edit a message only when its figures changed; stop when done or after a day."""
     with session_factory() as db:
         for message, workshop in active(db):
-            figures = progress_figures(db, workshop)
+            figures = delivery_counts(db, workshop)
             final = should_stop(message, figures, now)
             text = texts.live_progress(translator(message.language), figures, final=final)
             if final:
