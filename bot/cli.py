@@ -19,6 +19,7 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--webhook-url", help="public HTTPS address Telegram should post updates to")
     run.add_argument("--listen", default="0.0.0.0", help="webhook mode: address to listen on")
     run.add_argument("--port", type=int, default=8443, help="webhook mode: port to listen on")
+    run.add_argument("--url-path", default="", help="webhook mode: path of the webhook on this server")
     sub.add_parser("migrate", help="apply the database migrations and exit")
     demo = sub.add_parser("demo", help="run a whole simulated workshop offline, no token needed")
     demo.add_argument("--out", default="demo-output", help="folder for the transcript (default: demo-output)")
@@ -57,7 +58,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("workshop-bot: database is up to date")
         return 0
 
+    from bot.storage.single_process import AlreadyRunning, hold_single_process_lock
     from bot.telegram_bot.application import ALLOWED_UPDATES, build_application
+
+    try:
+        lock = hold_single_process_lock(settings.database_url)  # noqa: F841  (held until exit)
+    except AlreadyRunning as error:
+        print(f"workshop-bot: {error}", file=sys.stderr)
+        return EXIT_CONFIG
 
     application = build_application(settings, make_session_factory(engine))
     if args.webhook_url:
@@ -66,7 +74,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             port=args.port,
             webhook_url=args.webhook_url,
             allowed_updates=ALLOWED_UPDATES,
-            secret_token=None,
+            secret_token=settings.webhook_secret or None,
+            url_path=args.url_path,
         )
     else:
         application.run_polling(allowed_updates=ALLOWED_UPDATES)

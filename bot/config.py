@@ -16,6 +16,9 @@ from pytimeparse import parse as parse_timespan
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
+from bot.domain.quiet_hours import QuietHours, parse_quiet_hours
+from bot.domain.schedule import SchedulePolicy
+
 DEFAULT_API_URL = "https://api.telegram.org"
 DEFAULT_DATABASE_FILE = "workshop-bot.sqlite3"
 
@@ -33,6 +36,17 @@ class Settings:
     reminder_delays: tuple[int, ...] = (86_400, 3 * 86_400)  # seconds
     followup_delay: int = 28 * 86_400  # seconds
     timezone: str = "Africa/Casablanca"
+    quiet_hours: QuietHours = QuietHours()
+    dispatch_interval: float = 30.0  # seconds between looks at the schedule (it also wakes on time)
+    retry_backoff: float = 30.0  # seconds before the first retry of a failed send; doubles after
+    webhook_secret: str = ""  # checked on every webhook call (X-Telegram-Bot-Api-Secret-Token)
+
+    @property
+    def schedule_policy(self) -> SchedulePolicy:
+        return SchedulePolicy(
+            reminder_delays=self.reminder_delays, followup_delay=self.followup_delay,
+            timezone=self.timezone, quiet_hours=self.quiet_hours,
+        )
 
     @property
     def bot_base_url(self) -> str:
@@ -94,6 +108,13 @@ def _parse_api_url(value: str) -> str:
     return value
 
 
+def _parse_quiet(value: str) -> QuietHours:
+    try:
+        return parse_quiet_hours(value)
+    except ValueError:
+        raise ConfigError(f"QUIET_HOURS: {value!r} is not a window such as 21:00-09:00 (or off)") from None
+
+
 def _parse_timezone(value: str) -> str:
     try:
         ZoneInfo(value)
@@ -139,4 +160,7 @@ def load_settings(
         reminder_delays=reminder_delays,
         followup_delay=parse_duration(environ.get("FOLLOWUP_DELAY", "28d"), variable="FOLLOWUP_DELAY"),
         timezone=_parse_timezone(environ.get("TIMEZONE", "Africa/Casablanca")),
+        quiet_hours=_parse_quiet(environ.get("QUIET_HOURS", "21:00-09:00")),
+        webhook_secret=environ.get("WEBHOOK_SECRET", "").strip(),
+        dispatch_interval=parse_duration(environ.get("DISPATCH_INTERVAL", "30s"), variable="DISPATCH_INTERVAL"),
     )

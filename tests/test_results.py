@@ -131,7 +131,8 @@ async def test_linked_group_receives_results_and_progress(live: LiveBot, organis
 
     amina = live.server.user(100, "Amina", language_code="ar")
     await say(live, amina, f"/start {code}")
-    assert await say(live, organiser, f"/close {code}") == ["Envoi du questionnaire à 1 participant…"]
+    replies = await say(live, organiser, f"/close {code}")
+    assert [reply.split("\n\n")[0] for reply in replies] == ["Envoi du questionnaire à 1 participant…"]
     progress = group.last
     assert progress.text == (
         "Le questionnaire a été envoyé à 1 participant.\n📈 0 sur 1 a répondu à tout le questionnaire (0%)."

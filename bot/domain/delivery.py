@@ -17,6 +17,7 @@ class DeliveryCounts:
     queued: int  # still waiting to be sent
     unreachable: int  # blocked the bot
     completed: int = 0  # answered the whole questionnaire (part of ``sent``)
+    failed: int = 0  # Telegram kept refusing it (not a block), after every retry
 
     @property
     def done(self) -> bool:
@@ -24,24 +25,27 @@ class DeliveryCounts:
         return self.queued == 0 and self.completed >= self.sent
 
 
-def delivery_counts(db: Session, workshop: models.Workshop) -> DeliveryCounts:
+def delivery_counts(db: Session, workshop: models.Workshop, questionnaire_id: int | None = None) -> DeliveryCounts:
+    """Figures of the evaluation (or of ``questionnaire_id``, e.g. the follow-up)."""
     rows = db.execute(
         select(models.Response.status, models.User.blocked_bot, func.count())
         .join(models.Participant, models.Participant.id == models.Response.participant_id)
         .join(models.User, models.User.id == models.Participant.user_id)
         .where(
             models.Participant.workshop_id == workshop.id,
-            models.Response.questionnaire_id == workshop.evaluation_questionnaire_id,
+            models.Response.questionnaire_id == (questionnaire_id or workshop.evaluation_questionnaire_id),
         )
         .group_by(models.Response.status, models.User.blocked_bot)
     ).all()
-    sent = queued = unreachable = completed = 0
+    sent = queued = unreachable = completed = failed = 0
     for status, blocked, count in rows:
         if status in (ResponseStatus.IN_PROGRESS, ResponseStatus.COMPLETED):
             sent += count
             completed += count if status is ResponseStatus.COMPLETED else 0
+        elif status is ResponseStatus.FAILED:
+            failed += count
         elif status is ResponseStatus.UNDELIVERABLE or blocked:
             unreachable += count
         else:
             queued += count
-    return DeliveryCounts(sent=sent, queued=queued, unreachable=unreachable, completed=completed)
+    return DeliveryCounts(sent=sent, queued=queued, unreachable=unreachable, completed=completed, failed=failed)

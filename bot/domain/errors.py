@@ -25,3 +25,19 @@ class InvalidAnswer(DomainError):
 
 class NothingSelected(InvalidAnswer):
     """A multi-select confirmed with no option ticked on a required question."""
+
+
+class NotClosed(DomainError):
+    """Reminders and the follow-up start at /close; this workshop was never closed."""
+
+
+class BadWhen(DomainError):
+    """Not a delay (``14d``) nor a date (``2026-12-01``, ``2026-12-01 10:00``)."""
+
+
+class WhenInThePast(DomainError):
+    """The requested moment has already passed."""
+
+
+class FollowupAlreadySent(DomainError):
+    """The follow-up survey went out already; it cannot be moved or cancelled."""

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
+from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from bot.domain.workshops import join_window_open, workshop_by_code
 from bot.questionnaires.model import QuestionnaireKind
 from bot.storage import models
-from bot.storage.models import ResponseStatus
+from bot.storage.models import ResponseStatus, utcnow
 
 
 class JoinStatus(enum.StrEnum):
@@ -95,12 +96,18 @@ def in_progress_responses_of(db: Session, user_id: int) -> list[models.Response]
     )
 
 
-def pending_outbox(db: Session, limit: int = 100) -> list[tuple[models.Response, models.User]]:
+def pending_outbox(
+    db: Session, now: datetime | None = None, limit: int = 100
+) -> list[tuple[models.Response, models.User]]:
     """Evaluations and follow-ups queued for sending, oldest first, with their user.
 
     Profile questions are not here: they are sent in the join conversation itself.
-    Users without a language yet are left for the join conversation to pick up too.
+    Users without a language yet are left for the join conversation to pick up too; so are
+    responses waiting for their next attempt after a failure. The rows are locked
+    (``FOR UPDATE SKIP LOCKED``) until the caller commits, so a second bot process on the
+    same PostgreSQL database skips them instead of sending them again.
     """
+    now = now or utcnow()
     rows = db.execute(
         select(models.Response, models.User)
         .join(models.Participant, models.Participant.id == models.Response.participant_id)
@@ -110,9 +117,11 @@ def pending_outbox(db: Session, limit: int = 100) -> list[tuple[models.Response,
             models.Response.kind != QuestionnaireKind.PROFILE.value,
             models.User.blocked_bot.is_(False),
             models.User.language.is_not(None),
+            or_(models.Response.next_attempt_at.is_(None), models.Response.next_attempt_at <= now),
         )
         .order_by(models.Response.id)
         .limit(limit)
+        .with_for_update(skip_locked=True, of=models.Response)
     ).all()
     return [(response, user) for response, user in rows]
 

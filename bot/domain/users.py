@@ -85,3 +85,8 @@ def forget_user(db: Session, user_id: int) -> int:
     if not owns_workshops:
         db.execute(delete(models.User).where(models.User.id == user_id))
     return len(joined)
+
+
+def set_reminders(db: Session, user: models.User, enabled: bool) -> None:
+    """Reminders on or off for every workshop this person joined (one tap, or /reminders)."""
+    user.reminders_enabled = enabled

@@ -18,6 +18,7 @@ class _Fault:
     description: str
     retry_after: int | None
     remaining: int
+    chat_id: int | None = None  # only calls aimed at this chat (None: any call)
 
 
 class FaultPlan:
@@ -27,16 +28,19 @@ class FaultPlan:
         self._faults: list[_Fault] = []
 
     def fail_next(
-        self, method: str, error_code: int, description: str, retry_after: int | None, times: int
+        self, method: str, error_code: int, description: str, retry_after: int | None, times: int,
+        chat_id: int | None = None,
     ) -> None:
         """Plan ``times`` failures of ``method`` (a 429 always carries a retry_after)."""
         if error_code == 429 and retry_after is None:
             retry_after = 1
-        self._faults.append(_Fault(method.lower(), error_code, description, retry_after, times))
+        self._faults.append(_Fault(method.lower(), error_code, description, retry_after, times, chat_id))
 
-    def raise_if_planned(self, method: str) -> None:
-        """Raise the first planned failure of ``method``, using it up."""
+    def raise_if_planned(self, method: str, chat_id: object = None) -> None:
+        """Raise the first planned failure of ``method`` (for this chat, if it names one)."""
         for fault in self._faults:
+            if fault.chat_id is not None and str(fault.chat_id) != str(chat_id):
+                continue
             if fault.method == method.lower() and fault.remaining > 0:
                 fault.remaining -= 1
                 if fault.remaining == 0:

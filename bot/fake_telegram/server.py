@@ -15,6 +15,7 @@ side and the tests one object to talk to.
 
 from __future__ import annotations
 
+import asyncio
 import copy
 import itertools
 import time
@@ -31,6 +32,7 @@ from bot.fake_telegram.client import FakeChat, FakeGroup, FakeUser
 from bot.fake_telegram.errors import ApiError
 from bot.fake_telegram.faults import FaultPlan
 from bot.fake_telegram.files import FileStore, StoredFile
+from bot.fake_telegram.flood import FloodControl
 from bot.fake_telegram.http_transport import (
     LoopbackHttpServer,
     read_request,
@@ -88,6 +90,8 @@ class FakeBotApi:
         self._callbacks = CallbackQueries(self, self._chats, self._updates, ids)
         self._settings = BotSettings(self._chats)
         self._faults = FaultPlan()
+        self._flood = FloodControl()
+        self._latency: float = 0.0
         self._http: LoopbackHttpServer | None = None
         self._handlers: dict[str, MethodHandler] = self._method_table()
 
@@ -169,10 +173,28 @@ class FakeBotApi:
         description: str,
         retry_after: int | None = None,
         times: int = 1,
+        chat_id: int | None = None,
     ) -> None:
-        """Make the next ``times`` calls of ``method`` fail with this error (429 always carries
-        ``parameters.retry_after``, 1 second unless given)."""
-        self._faults.fail_next(method, error_code, description, retry_after, times)
+        """Make the next ``times`` calls of ``method`` (to ``chat_id``, if given) fail with this
+        error (429 always carries ``parameters.retry_after``, 1 second unless given)."""
+        self._faults.fail_next(method, error_code, description, retry_after, times, chat_id)
+
+    def enforce_flood_limits(
+        self, per_second: int = 30, per_chat_per_second: int | None = None, retry_after: int = 1
+    ) -> None:
+        """Answer 429 ``retry after <retry_after>`` to calls aimed at a chat beyond ``per_second``
+        in any 1-second window (and ``per_chat_per_second`` per chat when given), counted at
+        arrival; refused calls do not count. Off until called."""
+        self._flood.configure(per_second, per_chat_per_second, retry_after)
+
+    @property
+    def flood_rejections(self) -> int:
+        """429s answered by flood control (``enforce_flood_limits``)."""
+        return self._flood.rejections
+
+    def set_latency(self, seconds: float) -> None:
+        """Delay every call but getUpdates by ``seconds`` before processing it (0: none)."""
+        self._latency = seconds
 
     def inject_update(self, update_type: str, payload: dict[str, Any]) -> int:
         """Queue an update for getUpdates and wake a waiting long poll; returns its update_id."""
@@ -273,7 +295,10 @@ class FakeBotApi:
             method = spec.name
             raw, files = read_request(handler.request)
             params = dict(raw)
-            self._faults.raise_if_planned(method)
+            self._faults.raise_if_planned(method, raw.get("chat_id"))
+            self._flood.admit(method, raw, arrived)
+            if self._latency > 0 and method != "getUpdates":
+                await asyncio.sleep(self._latency)
             params = decode_params(spec, raw, set(files))
             if method == "getUpdates":
                 result: Any = await self._updates.get_updates(params, handler)

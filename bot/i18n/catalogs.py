@@ -14,7 +14,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from babel.messages.mofile import write_mo
-from babel.dates import format_date
+from babel.dates import format_date, format_datetime
 from babel.numbers import format_decimal
 from babel.messages.pofile import read_po
 
@@ -51,6 +51,13 @@ class Translator:
         """A day in words, in the reader's language and the programme's time zone."""
         return format_date(value.astimezone(ZoneInfo(timezone)).date(), format="long",
                            locale=NUMBER_LOCALES.get(self.language, "en"))
+
+    def moment(self, value: datetime, timezone: str = "Africa/Casablanca") -> str:
+        """A day and time in words (``1 décembre 2026 à 09:00``), in the given time zone."""
+        locale = NUMBER_LOCALES.get(self.language, "en")
+        local = value.astimezone(ZoneInfo(timezone))
+        return (format_date(local.date(), format="long", locale=locale) + ", "
+                + format_datetime(local, "HH:mm", locale=locale))
 
     @property
     def rtl(self) -> bool:

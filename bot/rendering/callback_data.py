@@ -22,6 +22,8 @@ class Action(enum.StrEnum):
     KEEP = "k"  # keep the stored answer after going back
     LANGUAGE = "l"
     FORGET = "f"  # value "yes" or "no"
+    RESUME = "r"  # value: the response id a reminder is about
+    REMINDERS = "m"  # value "on" or "off"
 
 
 _QUESTION_ACTIONS = {Action.ANSWER, Action.TOGGLE, Action.CONFIRM, Action.SKIP, Action.BACK, Action.KEEP}

@@ -33,6 +33,17 @@ def forget_keyboard(tr: Translator) -> InlineKeyboardMarkup:
     )
 
 
+def reminder_keyboard(tr: Translator, response_id: int, started: bool) -> InlineKeyboardMarkup:
+    """Under a reminder: resume where they stopped, or turn reminders off for good."""
+    resume = tr.gettext("▶ Continue") if started else tr.gettext("▶ Start")
+    return InlineKeyboardMarkup(
+        [
+            [_button(resume, simple_payload(Action.RESUME, str(response_id)))],
+            [_button(tr.gettext("🔕 No more reminders"), simple_payload(Action.REMINDERS, "off"))],
+        ]
+    )
+
+
 def question_keyboard(tr: Translator, view: QuestionView) -> InlineKeyboardMarkup:
     """Answer buttons for the question type, then a row with Back / Skip / Keep."""
     question = view.question

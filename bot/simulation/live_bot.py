@@ -81,7 +81,9 @@ class LiveBot:
         for _ in range(2):  # a send may be kicked off by the last update processed
             await self.server.wait_consumed(timeout=SETTLE_TIMEOUT)
             await asyncio.wait_for(application.update_queue.join(), SETTLE_TIMEOUT)
-            await asyncio.wait_for(services_of(application).outbox.wait_idle(), SETTLE_TIMEOUT)
+            services = services_of(application)
+            await asyncio.wait_for(services.outbox.wait_idle(), SETTLE_TIMEOUT)
+            await asyncio.wait_for(services.dispatcher.wait_idle(), SETTLE_TIMEOUT)
 
     async def close(self) -> None:
         await self.stop_bot()

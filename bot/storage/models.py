@@ -23,6 +23,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    true,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
@@ -76,6 +77,7 @@ class ResponseStatus(enum.StrEnum):
     IN_PROGRESS = "in_progress"
     COMPLETED = "completed"
     UNDELIVERABLE = "undeliverable"  # the participant blocked the bot
+    FAILED = "failed"  # Telegram kept refusing it (not a block) after every retry
 
 
 class User(Base):
@@ -85,6 +87,8 @@ class User(Base):
     first_name: Mapped[str] = mapped_column(String(128), default="")
     language: Mapped[str | None] = mapped_column(String(8))
     blocked_bot: Mapped[bool] = mapped_column(Boolean, default=False)
+    # One tap under a reminder (or /reminders off) turns them off for every workshop.
+    reminders_enabled: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
@@ -115,6 +119,8 @@ class Workshop(Base):
     followup_questionnaire_id: Mapped[int] = mapped_column(ForeignKey("questionnaires.id"))
     # The organisers' group chat that /stats, /report and live progress go to (/link).
     group_chat_id: Mapped[int | None] = mapped_column(BigInteger)
+    # The workshop's own time zone for quiet hours (None: the TIMEZONE setting).
+    timezone: Mapped[str | None] = mapped_column(String(64))
 
     organisers: Mapped[list[WorkshopOrganiser]] = relationship(
         back_populates="workshop", cascade="all, delete-orphan"
@@ -172,6 +178,9 @@ class Response(Base):
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Last time the participant acted on it: a typed message answers the latest one.
     touched_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Failed attempts at sending it (network, 5xx) and when to try again (bounded back-off).
+    send_attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     answers: Mapped[list[Answer]] = relationship(
         back_populates="response", cascade="all, delete-orphan", passive_deletes=True
@@ -221,3 +230,77 @@ class ProgressMessage(Base):
     text: Mapped[str] = mapped_column(Text, default="")
     started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+
+
+class SendPurpose(enum.StrEnum):
+    REMINDER = "reminder"  # nudge those who have not finished a questionnaire
+    FOLLOWUP = "followup"  # send the follow-up questionnaire itself
+
+
+class SendStatus(enum.StrEnum):
+    PLANNED = "planned"  # waiting for due_at
+    RUNNING = "running"  # claimed by a bot process and expanded into deliveries
+    DONE = "done"  # every delivery settled; the organiser got the summary
+    CANCELLED = "cancelled"
+
+
+def _str_enum(enum_type: type[enum.StrEnum]) -> Enum:
+    return Enum(enum_type, native_enum=False, length=16, values_callable=lambda e: [m.value for m in e])
+
+
+class ScheduledSend(Base):
+    """One planned broadcast of a workshop: a reminder round or the follow-up survey.
+
+    The database, not the process memory, is the schedule: any bot process that finds a
+    ``PLANNED`` row past ``due_at`` claims it (``FOR UPDATE SKIP LOCKED``), so a restart
+    sends it once and two processes never both send it.
+    """
+
+    __tablename__ = "scheduled_sends"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    workshop_id: Mapped[int] = mapped_column(ForeignKey("workshops.id", ondelete="CASCADE"), index=True)
+    purpose: Mapped[SendPurpose] = mapped_column(_str_enum(SendPurpose))
+    questionnaire_kind: Mapped[str] = mapped_column(String(16))  # evaluation or followup
+    round: Mapped[int] = mapped_column(Integer, default=0)  # reminder 1, 2…; 0: follow-up or /remind
+    manual: Mapped[bool] = mapped_column(Boolean, default=False)  # /remind: now, no quiet hours
+    quiet_hours: Mapped[bool] = mapped_column(Boolean, default=True)
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    status: Mapped[SendStatus] = mapped_column(_str_enum(SendStatus), default=SendStatus.PLANNED)
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Who hears how it went (None: the workshop's group, else its creator).
+    notify_chat_id: Mapped[int | None] = mapped_column(BigInteger)
+    notify_language: Mapped[str | None] = mapped_column(String(8))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class DeliveryStatus(enum.StrEnum):
+    QUEUED = "queued"
+    CLAIMED = "claimed"  # leased by one bot process until lease_until
+    SENT = "sent"
+    BLOCKED = "blocked"  # 403: the participant blocked the bot; never retried
+    FAILED = "failed"  # other errors, after the bounded retries
+    SKIPPED = "skipped"  # finished, opted out or left before it went out
+
+
+class Delivery(Base):
+    """One reminder to one participant: the unit that is claimed, sent and counted."""
+
+    __tablename__ = "deliveries"
+    __table_args__ = (UniqueConstraint("send_id", "participant_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    send_id: Mapped[int] = mapped_column(ForeignKey("scheduled_sends.id", ondelete="CASCADE"), index=True)
+    participant_id: Mapped[int] = mapped_column(ForeignKey("participants.id", ondelete="CASCADE"), index=True)
+    response_id: Mapped[int] = mapped_column(ForeignKey("responses.id", ondelete="CASCADE"))
+    status: Mapped[DeliveryStatus] = mapped_column(
+        _str_enum(DeliveryStatus), default=DeliveryStatus.QUEUED, index=True
+    )
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    not_before: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    error: Mapped[str | None] = mapped_column(Text)

@@ -8,7 +8,6 @@ from typing import Any
 
 from telegram import BotCommand, Update
 from telegram.ext import (
-    AIORateLimiter,
     Application,
     ApplicationBuilder,
     CallbackQueryHandler,
@@ -23,15 +22,16 @@ from bot.i18n import SUPPORTED_LANGUAGES, translator
 from bot.storage.engine import DbSession
 from bot.telegram_bot import fallbacks, organiser, participant
 from bot.telegram_bot.context import handler, log_unhandled_error
-from bot.telegram_bot.outbox import Outbox, drain_job
+from bot.telegram_bot.dispatcher import Dispatcher, dispatch_job
+from bot.telegram_bot.outbox import Outbox
 from bot.telegram_bot.progress import INTERVAL_SECONDS as PROGRESS_INTERVAL_SECONDS
 from bot.telegram_bot.progress import progress_job
+from bot.telegram_bot.rate_limit import TelegramRateLimiter
 from bot.telegram_bot.routes import route_callback
 from bot.telegram_bot.services import SERVICES_KEY, Services
 
 log = logging.getLogger(__name__)
 
-OUTBOX_INTERVAL_SECONDS = 60
 ALLOWED_UPDATES = [Update.MESSAGE, Update.EDITED_MESSAGE, Update.CALLBACK_QUERY, Update.MY_CHAT_MEMBER]
 
 PRIVATE = filters.ChatType.PRIVATE
@@ -42,6 +42,7 @@ PARTICIPANT_COMMANDS = {
     "start": participant.start,
     "language": participant.language_command,
     "forget": participant.forget_command,
+    "reminders": participant.reminders_command,
     "help": organiser.help_command,
 }
 ORGANISER_COMMANDS = {
@@ -54,6 +55,9 @@ GROUP_COMMANDS = {
     "report": organiser.report,
     "export": organiser.export,
     "link": organiser.link,
+    "remind": organiser.remind,
+    "followup": organiser.followup,
+    "timezone": organiser.timezone_command,
 }
 
 
@@ -71,10 +75,12 @@ def build_application(
         .post_init(_post_init)
     )
     if rate_limiter:
-        builder = builder.rate_limiter(AIORateLimiter(max_retries=3))
+        builder = builder.rate_limiter(TelegramRateLimiter(max_retries=3))
     application = builder.build()
+    outbox = Outbox(session_factory, retry_backoff=settings.retry_backoff)
     application.bot_data[SERVICES_KEY] = Services(
-        settings=settings, session_factory=session_factory, outbox=Outbox(session_factory)
+        settings=settings, session_factory=session_factory, outbox=outbox,
+        dispatcher=Dispatcher(settings, session_factory, outbox),
     )
 
     for name, callback in {**PARTICIPANT_COMMANDS, **ORGANISER_COMMANDS}.items():
@@ -92,7 +98,8 @@ def build_application(
     application.add_error_handler(log_unhandled_error)
 
     if application.job_queue is not None:
-        application.job_queue.run_repeating(drain_job, interval=OUTBOX_INTERVAL_SECONDS, first=1, name="outbox")
+        application.job_queue.run_repeating(dispatch_job, interval=settings.dispatch_interval, first=0.5,
+                                            name="dispatcher")
         application.job_queue.run_repeating(progress_job, interval=PROGRESS_INTERVAL_SECONDS, first=5, name="progress")
     return application
 
@@ -105,6 +112,7 @@ async def _post_init(application: Application[Any, Any, Any, Any, Any, Any]) -> 
             BotCommand("start", tr.gettext("Continue an unfinished questionnaire")),
             BotCommand("language", tr.gettext("Change the language")),
             BotCommand("forget", tr.gettext("Delete my data")),
+            BotCommand("reminders", tr.gettext("Turn reminders on or off")),
             BotCommand("help", tr.gettext("What this bot can do")),
         ]
         await application.bot.set_my_commands(commands, language_code=language)

@@ -1,15 +1,30 @@
-"""Organiser commands: /new, /close, /stats, /report, /export, /link. CODE is the first argument."""
+"""Organiser commands: /new, /close, /stats, /report, /export, /link, /remind, /followup, /timezone.
+
+CODE is the first argument; without it, the organiser's latest workshop.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
+from zoneinfo import ZoneInfoNotFoundError
 
 from telegram.error import BadRequest, Forbidden
 
 from bot.charts import render_charts
-from bot.domain.errors import WorkshopNotFound
+from bot.domain.delivery import delivery_counts
+from bot.domain.dispatch import remind_now
+from bot.domain.errors import BadWhen, FollowupAlreadySent, NotClosed, WhenInThePast, WorkshopNotFound
+from bot.domain.schedule import (
+    cancel_followup,
+    followup_send,
+    parse_when,
+    plan_after_close,
+    reschedule_followup,
+    set_workshop_timezone,
+    upcoming_reminders,
+)
 from bot.domain.export import export_table
 from bot.domain.outcomes import outcomes
 from bot.domain.reversals import find_reversals
@@ -30,7 +45,8 @@ from bot.rendering.chart_specs import chart_specs
 from bot.rendering.qr import join_link, qr_png
 from bot.rendering.report_content import report_content
 from bot.reports.pdf import render_report
-from bot.storage.models import Workshop, utcnow
+from bot.questionnaires.model import QuestionnaireKind
+from bot.storage.models import SendStatus, Workshop, utcnow
 from bot.telegram_bot.context import BotContext
 from bot.telegram_bot.outbox import CloseNotice
 
@@ -99,10 +115,125 @@ async def close(ctx: BotContext) -> None:
     if workshop is None:
         return
     result = close_workshop(ctx.db, workshop)
-    await ctx.reply(texts.close_sending(ctx.tr, result))
+    policy = ctx.services.settings.schedule_policy
+    if result.first_close:
+        plan_after_close(ctx.db, workshop, policy, utcnow())
+    text = texts.close_sending(ctx.tr, result)
+    if result.first_close:
+        planned = followup_send(ctx.db, workshop)
+        text += "\n\n" + texts.schedule_planned(
+            ctx.tr, [r.due_at for r in upcoming_reminders(ctx.db, workshop)],
+            planned.due_at if planned else None, _zone(ctx, workshop),
+        )
+    await ctx.reply(text)
     if result.queued:
         notice = CloseNotice(chat_id=results_chat(ctx, workshop), language=ctx.user.language, workshop_id=workshop.id)
         ctx.services.outbox.kick(ctx.ptb.application, notice)
+    ctx.services.dispatcher.kick(ctx.ptb.application)
+
+
+def _zone(ctx: BotContext, workshop: Workshop) -> str:
+    return workshop.timezone or ctx.services.settings.timezone
+
+
+async def remind(ctx: BotContext) -> None:
+    """``/remind CODE``: remind everyone who has not finished, now; the summary follows."""
+    workshop = await _organiser_workshop(ctx)
+    if workshop is None:
+        return
+    if workshop.closed_at is None:
+        await ctx.reply(texts.not_closed(ctx.tr))
+        return
+    sent_followup = followup_send(ctx.db, workshop)
+    kind = (QuestionnaireKind.FOLLOWUP if sent_followup is not None
+            and sent_followup.status in (SendStatus.RUNNING, SendStatus.DONE) else QuestionnaireKind.EVALUATION)
+    dispatcher = ctx.services.dispatcher
+    started = remind_now(ctx.db, workshop, kind.value, results_chat(ctx, workshop), ctx.user.language,
+                         utcnow(), dispatcher.worker, ctx.services.settings.schedule_policy)
+    await ctx.reply(texts.remind_started(ctx.tr, started.targets))
+    dispatcher.kick(ctx.ptb.application)
+
+
+async def _workshop_and_rest(ctx: BotContext, looks_like_rest: Callable[[str], bool]) -> tuple[Workshop, list[str]] | None:
+    """``CODE rest…``, or just ``rest…`` for the latest workshop when the first word is no code."""
+    if not await _may_organise(ctx):
+        return None
+    args = list(ctx.ptb.args or [])
+    try:
+        return workshop_for_organiser(ctx.db, ctx.user.id, args[0]), args[1:]
+    except IndexError:
+        pass
+    except WorkshopNotFound:
+        if not looks_like_rest(args[0]):
+            await ctx.reply(texts.workshop_not_found(ctx.tr, args[0]))
+            return None
+    try:
+        return workshop_for_organiser(ctx.db, ctx.user.id, None), args
+    except WorkshopNotFound:
+        await ctx.reply(texts.workshop_not_found(ctx.tr, ""))
+        return None
+
+
+def _looks_like_when(word: str) -> bool:
+    return word.lower() == "off" or word[:1].isdigit()
+
+
+async def followup(ctx: BotContext) -> None:
+    """``/followup CODE`` shows when; ``… 14d`` / ``… 2026-12-01 [10:00]`` moves it; ``… off`` cancels."""
+    found = await _workshop_and_rest(ctx, _looks_like_when)
+    if found is None:
+        return
+    workshop, rest = found
+    zone = _zone(ctx, workshop)
+    try:
+        if not rest:
+            await ctx.reply(_followup_state(ctx, workshop, zone))
+        elif rest[0].lower() == "off":
+            cancel_followup(ctx.db, workshop)
+            await ctx.reply(texts.followup_cancelled(ctx.tr, workshop.title))
+        else:
+            policy = ctx.services.settings.schedule_policy
+            when, quiet = parse_when(" ".join(rest), workshop, policy, utcnow())
+            reschedule_followup(ctx.db, workshop, when, quiet)
+            await ctx.reply(texts.followup_planned(ctx.tr, workshop.title, when, zone))
+            ctx.services.dispatcher.kick(ctx.ptb.application)
+    except NotClosed:
+        await ctx.reply(texts.not_closed(ctx.tr))
+    except BadWhen:
+        await ctx.reply(texts.bad_when(ctx.tr))
+    except WhenInThePast as past:
+        await ctx.reply(texts.when_in_past(ctx.tr, past.args[0], zone))
+    except FollowupAlreadySent:
+        await ctx.reply(texts.followup_already_sent(ctx.tr))
+
+
+def _followup_state(ctx: BotContext, workshop: Workshop, zone: str) -> str:
+    if workshop.closed_at is None:
+        raise NotClosed()
+    send = followup_send(ctx.db, workshop)
+    if send is None or send.status is SendStatus.CANCELLED:
+        return texts.followup_cancelled(ctx.tr, workshop.title)
+    if send.status is SendStatus.PLANNED:
+        return texts.followup_planned(ctx.tr, workshop.title, send.due_at, zone)
+    figures = delivery_counts(ctx.db, workshop, workshop.followup_questionnaire_id)
+    return texts.followup_sent(ctx.tr, workshop.title, send.started_at or send.due_at, zone, figures)
+
+
+async def timezone_command(ctx: BotContext) -> None:
+    """``/timezone CODE Africa/Tunis``: this workshop's nights, for quiet hours."""
+    found = await _workshop_and_rest(ctx, lambda word: "/" in word or word.upper() == "UTC")
+    if found is None:
+        return
+    workshop, rest = found
+    if not rest:
+        await ctx.reply(texts.timezone_shown(ctx.tr, workshop.title, _zone(ctx, workshop)))
+        return
+    try:
+        set_workshop_timezone(ctx.db, workshop, rest[0], ctx.services.settings.schedule_policy)
+    except (ZoneInfoNotFoundError, ValueError):
+        await ctx.reply(texts.bad_timezone(ctx.tr, rest[0]))
+        return
+    await ctx.reply(texts.timezone_set(ctx.tr, workshop.title, rest[0]))
 
 
 async def _requested_stats(ctx: BotContext) -> tuple[list[Workshop], Stats] | None:

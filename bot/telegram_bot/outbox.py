@@ -1,8 +1,8 @@
 """Sends the questionnaires queued in the database (``PENDING`` responses).
 
 ``/close`` only queues; this drains the queue in the background so a 40-person workshop
-does not hold up other participants' buttons, and a periodic job drains whatever a
-restart or a crash left behind. PTB's rate limiter paces the sends (30 a second overall)
+does not hold up other participants' buttons, and the dispatcher drains whatever a
+restart, a crash or a failed attempt left behind (and the follow-up surveys it queues). PTB's rate limiter paces the sends (30 a second overall)
 and retries after a 429.
 """
 
@@ -16,22 +16,20 @@ from typing import Any
 
 from telegram import Bot
 from telegram.constants import ParseMode
-from telegram.error import TelegramError
-from telegram.ext import Application, ContextTypes
+from telegram.error import BadRequest, TelegramError
+from telegram.ext import Application
 
 from bot.domain.participation import pending_outbox
 from bot.domain.delivery import delivery_counts
+from bot.domain.dispatch import record_questionnaire_failure
 from bot.domain.progress import track
 from bot.i18n import translator
 from bot.rendering import texts
 from bot.storage.engine import DbSession
-from bot.storage.models import Workshop
+from bot.storage.models import Workshop, utcnow
 from bot.telegram_bot.questionnaire_flow import deliver
-from bot.telegram_bot.services import services_of
 
 log = logging.getLogger(__name__)
-
-BATCH = 50
 
 
 @dataclass(frozen=True)
@@ -44,8 +42,9 @@ class CloseNotice:
 
 
 class Outbox:
-    def __init__(self, session_factory: Callable[[], DbSession]) -> None:
+    def __init__(self, session_factory: Callable[[], DbSession], retry_backoff: float = 30.0) -> None:
         self._session_factory = session_factory
+        self._retry_backoff = retry_backoff
         self._lock = asyncio.Lock()
         self._running = 0
         self._idle = asyncio.Event()
@@ -61,6 +60,11 @@ class Outbox:
         """Wait until every kicked drain has finished (tests and the demo use this)."""
         await self._idle.wait()
 
+    async def drain_locked(self, bot: Bot) -> int:
+        """Drain, unless a drain is under way already (then it does the work)."""
+        async with self._lock:
+            return await self.drain(bot)
+
     async def _run(self, bot: Bot, notice: CloseNotice | None) -> None:
         try:
             async with self._lock:
@@ -75,22 +79,31 @@ class Outbox:
                 self._idle.set()
 
     async def drain(self, bot: Bot) -> int:
-        """Deliver every pending questionnaire; returns how many went out."""
+        """Deliver every pending questionnaire; returns how many went out.
+
+        One row per transaction, locked while it is sent (``FOR UPDATE SKIP LOCKED``): a
+        second bot process skips it, and a crash rolls the lock back so it is sent again.
+        """
         delivered = 0
         while True:
             with self._session_factory() as db:
-                batch = pending_outbox(db, BATCH)
+                batch = pending_outbox(db, utcnow(), limit=1)
                 if not batch:
                     return delivered
-                for response, user in batch:
-                    try:
-                        if await deliver(bot, db, response, user):
-                            delivered += 1
-                    except TelegramError:
-                        # Not the participant's fault (network, 5xx): leave it queued.
-                        log.exception("could not deliver response %s; will retry", response.id)
-                        db.rollback()
-                        return delivered
+                response, user = batch[0]
+                try:
+                    if await deliver(bot, db, response, user):
+                        delivered += 1
+                except TelegramError as error:
+                    # Not the participant's fault (network, 5xx, flood): try again later.
+                    db.rollback()
+                    retried = record_questionnaire_failure(
+                        db, response.id, f"{type(error).__name__}: {error}", utcnow(),
+                        retry=not isinstance(error, BadRequest), backoff_seconds=self._retry_backoff,
+                    )
+                    db.commit()
+                    log.warning("could not deliver questionnaire %s (%s)%s", response.id, error,
+                                "; will retry" if retried else "; giving up")
 
     async def _report(self, bot: Bot, notice: CloseNotice) -> None:
         """Tell the organisers how /close went, in the message live progress will edit."""
@@ -103,8 +116,3 @@ class Outbox:
             message = await bot.send_message(notice.chat_id, text, parse_mode=ParseMode.HTML)
             track(db, workshop, notice.chat_id, message.message_id, notice.language, text)
             db.commit()
-
-
-async def drain_job(context: ContextTypes.DEFAULT_TYPE) -> None:
-    """JobQueue callback: pick up what a restart or a network failure left queued."""
-    services_of(context.application).outbox.kick(context.application)

@@ -12,12 +12,12 @@ from bot.domain.participation import (
     pending_responses_of,
     workshop_of_response,
 )
-from bot.domain.users import forget_user, set_language
+from bot.domain.users import forget_user, set_language, set_reminders
 from bot.i18n import SUPPORTED_LANGUAGES
 from bot.questionnaires.model import QuestionnaireKind
 from bot.rendering import keyboards, texts
 from bot.rendering.callback_data import Action, Payload
-from bot.storage.models import Response
+from bot.storage.models import Response, ResponseStatus
 from bot.telegram_bot.context import BotContext
 from bot.telegram_bot.questionnaire_flow import deliver, edit_message, resend_current, show_progress
 
@@ -120,6 +120,47 @@ async def on_forget(ctx: BotContext, payload: Payload) -> None:
         await ctx.edit(query.message.message_id, texts.forget_done(tr, count))
     else:
         await ctx.edit(query.message.message_id, texts.forget_cancelled(tr))
+
+
+# --- reminders --------------------------------------------------------------------------
+
+
+async def reminders_command(ctx: BotContext) -> None:
+    """``/reminders on|off``; without an argument, says which it is."""
+    choice = (ctx.ptb.args or [""])[0].lower()
+    if choice in ("on", "off"):
+        set_reminders(ctx.db, ctx.user, choice == "on")
+        await ctx.reply(texts.reminders_on(ctx.tr) if choice == "on" else texts.reminders_off(ctx.tr))
+        return
+    await ctx.reply(texts.reminders_usage(ctx.tr, ctx.user.reminders_enabled))
+
+
+async def on_reminders_button(ctx: BotContext, payload: Payload) -> None:
+    """The 🔕 button under a reminder: no more reminders, said in place of the buttons."""
+    if payload.value not in ("on", "off"):
+        await ctx.answer_callback(texts.stale_button(ctx.tr))
+        return
+    enabled = payload.value == "on"
+    set_reminders(ctx.db, ctx.user, enabled)
+    await ctx.answer_callback()
+    await ctx.reply(texts.reminders_on(ctx.tr) if enabled else texts.reminders_off(ctx.tr))
+
+
+async def on_resume(ctx: BotContext, payload: Payload) -> None:
+    """The ▶ button under a reminder: the question where they stopped, asked again."""
+    response = _own_response(ctx, int(payload.value)) if payload.value.isdigit() and len(payload.value) <= 18 else None
+    if response is None:
+        await ctx.answer_callback(texts.stale_button(ctx.tr))
+        return
+    await ctx.answer_callback()
+    if response.status is ResponseStatus.IN_PROGRESS:
+        await resend_current(ctx.ptb.bot, ctx.db, response, ctx.user)
+    elif response.status is ResponseStatus.PENDING:
+        await deliver(ctx.ptb.bot, ctx.db, response, ctx.user)
+    elif response.status is ResponseStatus.COMPLETED:
+        await ctx.reply(texts.already_finished(ctx.tr))
+    else:
+        await ctx.reply(texts.stale_button(ctx.tr))
 
 
 # --- answering ----------------------------------------------------------------------------

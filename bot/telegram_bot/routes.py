@@ -20,6 +20,8 @@ CALLBACK_ROUTES: dict[Action, CallbackHandler] = {
     Action.KEEP: participant.on_question_button,
     Action.LANGUAGE: participant.on_language,
     Action.FORGET: participant.on_forget,
+    Action.RESUME: participant.on_resume,
+    Action.REMINDERS: participant.on_reminders_button,
 }
 
 

@@ -1,4 +1,4 @@
-"""What every handler can reach: settings, the session factory and the outbox."""
+"""What every handler can reach: settings, the session factory, the outbox and the dispatcher."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from bot.config import Settings
 from bot.storage.engine import DbSession
 
 if TYPE_CHECKING:
+    from bot.telegram_bot.dispatcher import Dispatcher
     from bot.telegram_bot.outbox import Outbox
 
 SERVICES_KEY = "workshop_bot.services"
@@ -22,6 +23,7 @@ class Services:
     settings: Settings
     session_factory: Callable[[], DbSession]
     outbox: Outbox
+    dispatcher: Dispatcher
 
 
 def services_of(application: Application[Any, Any, Any, Any, Any, Any]) -> Services:

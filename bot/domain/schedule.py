@@ -1,0 +1,171 @@
+"""What a workshop has planned after /close: reminder rounds and the follow-up survey.
+
+Every planned send is a ``ScheduledSend`` row; nothing lives only in memory. Long delays
+respect quiet hours in the workshop's time zone (a 1-day reminder falling at 23:00 waits
+for 09:00); short ones (``30s``) are exact, for tests and demos.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from pytimeparse import parse as parse_timespan
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.domain.errors import BadWhen, FollowupAlreadySent, NotClosed, WhenInThePast
+from bot.domain.quiet_hours import EXACT_BELOW, QuietHours
+from bot.questionnaires.model import QuestionnaireKind
+from bot.storage import models
+from bot.storage.models import ScheduledSend, SendPurpose, SendStatus
+
+_DATE = re.compile(r"(\d{4}-\d{2}-\d{2})(?:[ T](\d{1,2}):(\d{2}))?")
+
+
+@dataclass(frozen=True)
+class SchedulePolicy:
+    """The operator's settings that shape every workshop's schedule."""
+
+    reminder_delays: tuple[int, ...]  # seconds after the questionnaire went out
+    followup_delay: int  # seconds after /close
+    timezone: str  # default zone; a workshop may set its own
+    quiet_hours: QuietHours = QuietHours()
+
+
+def workshop_zone(workshop: models.Workshop, policy: SchedulePolicy) -> ZoneInfo:
+    return ZoneInfo(workshop.timezone or policy.timezone)
+
+
+def due_after(base: datetime, delay: timedelta, zone: ZoneInfo, quiet: QuietHours) -> tuple[datetime, bool]:
+    """When a send ``delay`` after ``base`` goes out, and whether quiet hours apply to it."""
+    due = base + delay
+    if delay < EXACT_BELOW:
+        return due, False
+    return quiet.next_allowed(due, zone), True
+
+
+def plan_reminders(
+    db: Session, workshop: models.Workshop, kind: QuestionnaireKind, base: datetime, policy: SchedulePolicy
+) -> list[ScheduledSend]:
+    """One reminder round per configured delay after ``base`` (when the questionnaire went out)."""
+    zone = workshop_zone(workshop, policy)
+    planned = []
+    for number, seconds in enumerate(policy.reminder_delays, start=1):
+        due, quiet = due_after(base, timedelta(seconds=seconds), zone, policy.quiet_hours)
+        send = ScheduledSend(
+            workshop_id=workshop.id, purpose=SendPurpose.REMINDER, questionnaire_kind=kind.value,
+            round=number, due_at=due, quiet_hours=quiet,
+        )
+        db.add(send)
+        planned.append(send)
+    db.flush()
+    return planned
+
+
+def plan_after_close(db: Session, workshop: models.Workshop, policy: SchedulePolicy, now: datetime) -> None:
+    """At the first /close: the evaluation's reminder rounds and the follow-up survey."""
+    if db.scalar(select(ScheduledSend.id).where(ScheduledSend.workshop_id == workshop.id).limit(1)):
+        return  # planned by an earlier /close
+    plan_reminders(db, workshop, QuestionnaireKind.EVALUATION, now, policy)
+    due, quiet = due_after(now, timedelta(seconds=policy.followup_delay), workshop_zone(workshop, policy),
+                           policy.quiet_hours)
+    db.add(ScheduledSend(
+        workshop_id=workshop.id, purpose=SendPurpose.FOLLOWUP,
+        questionnaire_kind=QuestionnaireKind.FOLLOWUP.value, due_at=due, quiet_hours=quiet,
+    ))
+    db.flush()
+
+
+def followup_send(db: Session, workshop: models.Workshop) -> ScheduledSend | None:
+    """The follow-up survey's send of this workshop (planned, cancelled or already out)."""
+    return db.scalar(
+        select(ScheduledSend)
+        .where(ScheduledSend.workshop_id == workshop.id, ScheduledSend.purpose == SendPurpose.FOLLOWUP)
+        .order_by(ScheduledSend.id.desc())
+        .limit(1)
+    )
+
+
+def upcoming_reminders(db: Session, workshop: models.Workshop) -> list[ScheduledSend]:
+    return list(db.scalars(
+        select(ScheduledSend)
+        .where(
+            ScheduledSend.workshop_id == workshop.id,
+            ScheduledSend.purpose == SendPurpose.REMINDER,
+            ScheduledSend.status == SendStatus.PLANNED,
+        )
+        .order_by(ScheduledSend.due_at)
+    ).all())
+
+
+def parse_when(
+    text: str, workshop: models.Workshop, policy: SchedulePolicy, now: datetime
+) -> tuple[datetime, bool]:
+    """``14d`` (after the session closed) or ``2026-12-01 [10:00]`` (local; 09:00 by default).
+
+    Returns the moment and whether quiet hours apply. Raises ``BadWhen``, ``WhenInThePast``.
+    """
+    if workshop.closed_at is None:
+        raise NotClosed()
+    zone = workshop_zone(workshop, policy)
+    text = text.strip()
+    match = _DATE.fullmatch(text)
+    if match:
+        try:
+            day = datetime.fromisoformat(match.group(1)).date()
+            at = time(int(match.group(2)), int(match.group(3))) if match.group(2) else policy.quiet_hours.end
+        except ValueError:
+            raise BadWhen(text) from None
+        when, quiet = datetime.combine(day, at, tzinfo=zone), match.group(2) is None
+    else:
+        seconds = parse_timespan(text) if text and len(text) <= 32 else None
+        if seconds is None or seconds <= 0:
+            raise BadWhen(text)
+        when, quiet = due_after(workshop.closed_at, timedelta(seconds=seconds), zone, policy.quiet_hours)
+    if when <= now:
+        raise WhenInThePast(when)
+    return when, quiet
+
+
+def _changeable_followup(db: Session, workshop: models.Workshop) -> ScheduledSend | None:
+    if workshop.closed_at is None:
+        raise NotClosed()
+    send = followup_send(db, workshop)
+    if send is not None and send.status in (SendStatus.RUNNING, SendStatus.DONE):
+        raise FollowupAlreadySent(send.started_at)
+    return send
+
+
+def reschedule_followup(db: Session, workshop: models.Workshop, when: datetime, quiet: bool) -> ScheduledSend:
+    """Move (or re-plan after ``off``) the follow-up survey to ``when``."""
+    send = _changeable_followup(db, workshop)
+    if send is None:
+        send = ScheduledSend(workshop_id=workshop.id, purpose=SendPurpose.FOLLOWUP,
+                             questionnaire_kind=QuestionnaireKind.FOLLOWUP.value)
+        db.add(send)
+    send.due_at, send.quiet_hours, send.status = when, quiet, SendStatus.PLANNED
+    db.flush()
+    return send
+
+
+def cancel_followup(db: Session, workshop: models.Workshop) -> None:
+    send = _changeable_followup(db, workshop)
+    if send is not None:
+        send.status = SendStatus.CANCELLED
+        db.flush()
+
+
+def set_workshop_timezone(db: Session, workshop: models.Workshop, zone: str, policy: SchedulePolicy) -> None:
+    """Use ``zone`` for this workshop's quiet hours; planned sends move out of its night."""
+    ZoneInfo(zone)  # raises if unknown
+    workshop.timezone = zone
+    tz = ZoneInfo(zone)
+    for send in db.scalars(select(ScheduledSend).where(
+        ScheduledSend.workshop_id == workshop.id, ScheduledSend.status == SendStatus.PLANNED,
+        ScheduledSend.quiet_hours.is_(True),
+    )):
+        send.due_at = policy.quiet_hours.next_allowed(send.due_at, tz)
+    db.flush()

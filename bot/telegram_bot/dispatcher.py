@@ -1,0 +1,177 @@
+"""Sends what the schedule says is due: reminder rounds, the follow-up survey, retries.
+
+APScheduler (PTB's JobQueue) only wakes the dispatcher — every ``dispatch_interval`` and
+exactly when the next planned send falls due; the database decides what is due. Each wake
+claims due sends and reminders in short transactions (``FOR UPDATE SKIP LOCKED`` on
+PostgreSQL), so any number of bot processes can run side by side, a restart resumes where
+the last process stopped, and overdue items go out once however many ticks were missed.
+Reminders go out concurrently; the rate limiter keeps them under Telegram's limits.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import socket
+import uuid
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+from telegram import Bot
+from telegram.constants import ParseMode
+from telegram.error import BadRequest, Forbidden, TelegramError
+from telegram.ext import Application, ContextTypes
+
+from bot.config import Settings
+from bot.domain import dispatch
+from bot.i18n import translator
+from bot.rendering import keyboards, texts
+from bot.storage.engine import DbSession
+from bot.storage.models import utcnow
+from bot.telegram_bot.outbox import Outbox
+from bot.telegram_bot.services import services_of
+
+log = logging.getLogger(__name__)
+
+CLAIM_BATCH = 64  # reminders leased per transaction (about two seconds of sending)
+CONCURRENCY = 32  # reminders in flight at once; the rate limiter does the pacing
+WAKE_JOB = "dispatch-wake"
+BROADCAST = {"broadcast": True}  # rate_limit_args: space messages to one chat by a second
+
+
+def worker_name() -> str:
+    """Who claimed a row: host, process and a random part (two runs never share one)."""
+    return f"{socket.gethostname()[:24]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+class Dispatcher:
+    def __init__(self, settings: Settings, session_factory: Callable[[], DbSession], outbox: Outbox) -> None:
+        self._settings = settings
+        self._session_factory = session_factory
+        self._outbox = outbox
+        self.worker = worker_name()
+        self._lock = asyncio.Lock()
+        self._running = 0
+        self._again = False
+        self._idle = asyncio.Event()
+        self._idle.set()
+
+    def kick(self, application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+        """Look at the schedule now, in the background (a wake during a run runs again after)."""
+        if self._running:
+            self._again = True
+            return
+        self._running += 1
+        self._idle.clear()
+        application.create_task(self._run(application), name="dispatcher")
+
+    async def wait_idle(self) -> None:
+        await self._idle.wait()
+
+    async def _run(self, application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+        try:
+            while True:
+                self._again = False
+                try:
+                    await self.run_once(application.bot)
+                except Exception:
+                    log.exception("dispatcher run failed; the next wake retries")
+                if not self._again:
+                    break
+            self._schedule_wake(application)
+        finally:
+            self._running -= 1
+            if self._running == 0:
+                self._idle.set()
+
+    async def run_once(self, bot: Bot) -> None:
+        """One pass: start due sends, send queued questionnaires and reminders, report."""
+        async with self._lock:
+            with self._session_factory() as db:
+                started = dispatch.claim_due_sends(db, utcnow(), self.worker, self._settings.schedule_policy)
+                db.commit()
+            for send in started:
+                log.info("send %s (%s) started: %d targets", send.send_id, send.purpose.value, send.targets)
+            await self._outbox.drain_locked(bot)
+            await self._send_reminders(bot)
+            await self._report(bot)
+
+    async def _send_reminders(self, bot: Bot) -> None:
+        slots = asyncio.Semaphore(CONCURRENCY)
+        while True:
+            with self._session_factory() as db:
+                ids = dispatch.claim_deliveries(db, utcnow(), self.worker, CLAIM_BATCH)
+                db.commit()
+            if not ids:
+                return
+            await asyncio.gather(*(self._send_one(bot, delivery_id, slots) for delivery_id in ids))
+
+    async def _send_one(self, bot: Bot, delivery_id: int, slots: asyncio.Semaphore) -> None:
+        async with slots:
+            with self._session_factory() as db:
+                job = dispatch.prepare_reminder(db, delivery_id, self.worker, utcnow())
+                db.commit()
+            if job is None:
+                return
+            tr = translator(job.language)
+            try:
+                await bot.send_message(
+                    job.chat_id,
+                    texts.reminder_text(tr, job),
+                    parse_mode=ParseMode.HTML,
+                    reply_markup=keyboards.reminder_keyboard(tr, job.response_id, started=job.answered > 0),
+                    rate_limit_args=BROADCAST if getattr(bot, "rate_limiter", None) else None,
+                )
+            except Forbidden:
+                with self._session_factory() as db:
+                    dispatch.record_blocked(db, delivery_id, job.chat_id)
+                    db.commit()
+                log.info("reminder %s: user %s blocked the bot", delivery_id, job.chat_id)
+            except TelegramError as error:
+                with self._session_factory() as db:
+                    retried = dispatch.record_failure(
+                        db, delivery_id, f"{type(error).__name__}: {error}", utcnow(),
+                        retry=not isinstance(error, BadRequest), backoff_seconds=self._settings.retry_backoff,
+                    )
+                    db.commit()
+                log.warning("reminder %s to %s failed (%s)%s", delivery_id, job.chat_id, error,
+                            "; will retry" if retried else "; giving up")
+            else:
+                with self._session_factory() as db:
+                    dispatch.record_sent(db, delivery_id, utcnow())
+                    db.commit()
+
+    async def _report(self, bot: Bot) -> None:
+        """Tell the organisers how each finished send went."""
+        with self._session_factory() as db:
+            summaries = dispatch.finish_sends(db, utcnow())
+            db.commit()
+        for summary in summaries:
+            try:
+                await bot.send_message(summary.notify_chat_id, texts.send_summary(translator(summary.notify_language), summary),
+                                       parse_mode=ParseMode.HTML)
+            except TelegramError as error:
+                log.warning("could not tell chat %s how a send went: %s", summary.notify_chat_id, error)
+
+    def _schedule_wake(self, application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+        """Wake exactly when the next thing falls due, if that is before the next tick."""
+        job_queue = application.job_queue
+        if job_queue is None:
+            return
+        with self._session_factory() as db:
+            wake = dispatch.next_wakeup(db, utcnow())
+        if wake is None:
+            return
+        delay = (wake - utcnow()).total_seconds()
+        if delay >= self._settings.dispatch_interval:
+            return
+        for job in job_queue.get_jobs_by_name(WAKE_JOB):
+            job.schedule_removal()
+        job_queue.run_once(dispatch_job, when=timedelta(seconds=max(delay, 0.05)), name=WAKE_JOB)
+
+
+async def dispatch_job(context: ContextTypes.DEFAULT_TYPE) -> None:
+    """JobQueue callback: wake the dispatcher."""
+    services_of(context.application).dispatcher.kick(context.application)

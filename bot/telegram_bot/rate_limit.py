@@ -1,0 +1,275 @@
+"""Our rate limiter for python-telegram-bot: keeps broadcasts under Telegram's limits.
+
+Telegram answers ``429 Too Many Requests`` (with ``parameters.retry_after``, the seconds
+to wait) when a bot sends more than about 30 messages a second overall, more than about
+one a second to the same chat, or more than 20 a minute to the same group. A flood wait
+applies to the whole bot, not to one chat. PTB's ``AIORateLimiter`` uses leaky buckets and
+treats every request alike; this one:
+
+* counts requests that target a chat in a sliding 1-second window (29 by default, just
+  under Telegram's 30), measured when each request is released, first come first served,
+  and spaces those releases by at least 1/29 s: Telegram counts at *arrival*, and a burst
+  of 29 released at once lands spread out by network jitter, so two bursts 1 s apart can
+  put 31 arrivals into one second (seen against the fake server: a few 429s per 90 sends);
+* spaces *broadcast* requests (``rate_limit_args={"broadcast": True}``) to the same chat
+  by ``per_chat_interval``, while direct replies to a user's tap go out at once;
+* keeps each group (negative ``chat_id``, or an ``@username``) to 20 requests a minute;
+* after a 429 holds every chat-bound request for ``retry_after`` (plus a margin), then
+  retries the failed one, at most ``max_retries`` times.
+
+Requests without a ``chat_id`` (getMe, answerCallbackQuery, setMyCommands…) are never
+throttled; PTB never passes getUpdates to a rate limiter.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import logging
+import time
+from collections import OrderedDict, deque
+from collections.abc import AsyncIterator, Callable, Coroutine, Hashable
+from typing import Any
+
+from telegram.error import RetryAfter
+from telegram.ext import BaseRateLimiter
+
+__all__ = ["TelegramRateLimiter"]
+
+log = logging.getLogger(__name__)
+
+RETRY_MARGIN = 0.1  # seconds added to a 429's retry_after before retrying
+OVERALL_PERIOD = 1.0
+GROUP_PERIOD = 60.0
+
+ChatKey = int | str
+JSONDict = dict[str, Any]
+Callback = Callable[..., Coroutine[Any, Any, bool | JSONDict | list[JSONDict]]]
+
+
+class _SlidingWindow:
+    """Release times within the last ``period`` seconds; at most ``limit`` of them."""
+
+    def __init__(self, limit: int, period: float) -> None:
+        self.limit: int = limit
+        self.period: float = period
+        self._times: deque[float] = deque()
+
+    def delay(self, now: float) -> float:
+        """Seconds to wait before one more release fits (0 when it fits now)."""
+        while self._times and self._times[0] + self.period <= now:
+            self._times.popleft()
+        if len(self._times) < self.limit:
+            return 0.0
+        return self._times[0] + self.period - now
+
+    def record(self, now: float) -> None:
+        self._times.append(now)
+
+    def since_last(self, now: float) -> float:
+        """Seconds since the latest release (infinite when none is in the window)."""
+        return now - self._times[-1] if self._times else float("inf")
+
+    def stale(self, now: float) -> bool:
+        """No release left inside the window: the window can be forgotten."""
+        return not self._times or self._times[-1] + self.period <= now
+
+
+class _KeyedLocks:
+    """One FIFO lock per key, forgotten as soon as nobody holds or waits for it."""
+
+    def __init__(self) -> None:
+        self._locks: dict[Hashable, tuple[asyncio.Lock, int]] = {}
+
+    @contextlib.asynccontextmanager
+    async def hold(self, key: Hashable) -> AsyncIterator[None]:
+        lock, users = self._locks.get(key, (None, 0))
+        if lock is None:
+            lock = asyncio.Lock()
+        self._locks[key] = (lock, users + 1)
+        try:
+            async with lock:
+                yield
+        finally:
+            lock, users = self._locks[key]
+            if users == 1:
+                del self._locks[key]
+            else:
+                self._locks[key] = (lock, users - 1)
+
+    def __len__(self) -> int:
+        return len(self._locks)
+
+
+def _chat_key(chat_id: object) -> ChatKey:
+    """The same key for ``123`` and ``"123"``; usernames stay strings."""
+    if isinstance(chat_id, int):
+        return chat_id
+    text = str(chat_id)
+    try:
+        return int(text)
+    except ValueError:
+        return text
+
+
+def _is_group(key: ChatKey) -> bool:
+    # Groups and supergroups have negative ids; a string id can only name a channel or a
+    # supergroup by @username (as PTB's AIORateLimiter, both are treated as groups).
+    return isinstance(key, str) or key < 0
+
+
+def _retry_after_seconds(error: RetryAfter) -> float:
+    """The delay a 429 asked for, whether PTB exposes it as a timedelta or as seconds."""
+    # PTB >= 22.2 keeps a timedelta in ``_retry_after``; reading the public ``retry_after``
+    # emits a deprecation warning and returns int/float (or a timedelta with PTB_TIMEDELTA).
+    value: object = getattr(error, "_retry_after", None)
+    if value is None:
+        value = error.retry_after
+    if isinstance(value, dt.timedelta):
+        return value.total_seconds()
+    if isinstance(value, (int, float)):
+        return float(value)
+    raise TypeError(f"unexpected retry_after: {value!r}")
+
+
+class TelegramRateLimiter(BaseRateLimiter[dict[str, Any]]):
+    """Sliding-window overall limit, per-chat spacing for broadcasts, per-group limit, 429 retry.
+
+    ``retry_after_count`` counts the 429s received; ``released_count`` counts the requests
+    handed to Telegram (each retry counts again).
+    """
+
+    def __init__(
+        self,
+        overall_per_second: int = 29,
+        per_chat_interval: float = 1.0,
+        group_per_minute: int = 20,
+        max_retries: int = 3,
+    ) -> None:
+        if overall_per_second < 1 or group_per_minute < 1:
+            raise ValueError("overall_per_second and group_per_minute must be at least 1")
+        if per_chat_interval < 0 or max_retries < 0:
+            raise ValueError("per_chat_interval and max_retries must not be negative")
+        self.overall_per_second: int = overall_per_second
+        self.per_chat_interval: float = per_chat_interval
+        self.group_per_minute: int = group_per_minute
+        self.max_retries: int = max_retries
+        self.retry_after_count: int = 0
+        self.released_count: int = 0
+        self._overall = _SlidingWindow(overall_per_second, OVERALL_PERIOD)
+        self._overall_lock = asyncio.Lock()
+        self._overall_gap: float = OVERALL_PERIOD / overall_per_second
+        # no chat-bound request is released before this monotonic time (after a 429)
+        self._flood_until: float = 0.0
+        # last release per chat, oldest first, entries older than per_chat_interval dropped
+        self._last_release: OrderedDict[ChatKey, float] = OrderedDict()
+        self._chat_locks = _KeyedLocks()  # FIFO among broadcasts to one chat
+        # group windows, least recently used first, dropped once empty
+        self._groups: OrderedDict[ChatKey, _SlidingWindow] = OrderedDict()
+        self._group_locks = _KeyedLocks()
+
+    async def initialize(self) -> None:
+        """Nothing to set up."""
+
+    async def shutdown(self) -> None:
+        """Nothing to release."""
+
+    async def process_request(
+        self,
+        callback: Callback,
+        args: Any,
+        kwargs: dict[str, Any],
+        endpoint: str,
+        data: dict[str, Any],
+        rate_limit_args: dict[str, Any] | None,
+    ) -> bool | JSONDict | list[JSONDict]:
+        """Wait for a slot, call ``callback``; after a 429 wait ``retry_after`` and retry."""
+        chat_id = data.get("chat_id")
+        key = None if chat_id is None else _chat_key(chat_id)
+        broadcast = isinstance(rate_limit_args, dict) and rate_limit_args.get("broadcast") is True
+        attempt = 0
+        while True:
+            if key is None:
+                self.released_count += 1
+            else:
+                await self._acquire(key, broadcast)
+            try:
+                return await callback(*args, **kwargs)
+            except RetryAfter as error:
+                self.retry_after_count += 1
+                if attempt >= self.max_retries:
+                    log.warning(
+                        "%s: still rate limited after %d retries, giving up", endpoint, attempt
+                    )
+                    raise
+                attempt += 1
+                pause = _retry_after_seconds(error) + RETRY_MARGIN
+                log.info("%s: 429, retrying in %.1f s (attempt %d)", endpoint, pause, attempt)
+                # Telegram's flood wait is per bot: hold every chat-bound request meanwhile
+                self._flood_until = max(self._flood_until, time.monotonic() + pause)
+                await asyncio.sleep(pause)
+
+    async def _acquire(self, key: ChatKey, broadcast: bool) -> None:
+        """Return once a request to chat ``key`` may be released, the release recorded."""
+        group = _is_group(key)
+        async with contextlib.AsyncExitStack() as stack:
+            if broadcast:
+                await stack.enter_async_context(self._chat_locks.hold(key))
+            if group:
+                await stack.enter_async_context(self._group_locks.hold(key))
+            while True:
+                if broadcast:  # per-chat spacing first, without holding the overall lock
+                    await _sleep(self._chat_delay(key, time.monotonic()))
+                if group:
+                    await _sleep(self._group_window(key).delay(time.monotonic()))
+                async with self._overall_lock:
+                    while True:
+                        now = time.monotonic()
+                        wait = max(
+                            self._flood_until - now,
+                            self._overall.delay(now),
+                            self._overall_gap - self._overall.since_last(now),
+                        )
+                        if wait <= 0:
+                            break
+                        await asyncio.sleep(wait)
+                    # a non-broadcast request to this chat may have gone out meanwhile
+                    if broadcast and self._chat_delay(key, now) > 0:
+                        continue
+                    self._release(key, group, now)
+                    return
+
+    def _chat_delay(self, key: ChatKey, now: float) -> float:
+        last = self._last_release.get(key)
+        return 0.0 if last is None else last + self.per_chat_interval - now
+
+    def _group_window(self, key: ChatKey) -> _SlidingWindow:
+        window = self._groups.get(key)
+        if window is None:
+            window = self._groups[key] = _SlidingWindow(self.group_per_minute, GROUP_PERIOD)
+        return window
+
+    def _release(self, key: ChatKey, group: bool, now: float) -> None:
+        self._overall.record(now)
+        self._last_release[key] = now
+        self._last_release.move_to_end(key)
+        while self._last_release:  # oldest first: drop what can no longer delay anyone
+            oldest_key, oldest = next(iter(self._last_release.items()))
+            if oldest + self.per_chat_interval > now:
+                break
+            del self._last_release[oldest_key]
+        if group:
+            self._group_window(key).record(now)
+            self._groups.move_to_end(key)
+        while self._groups:
+            oldest_key, window = next(iter(self._groups.items()))
+            if not window.stale(now):
+                break
+            del self._groups[oldest_key]
+        self.released_count += 1
+
+
+async def _sleep(seconds: float) -> None:
+    if seconds > 0:
+        await asyncio.sleep(seconds)

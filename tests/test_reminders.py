@@ -1,0 +1,256 @@
+"""Reminders and the follow-up survey, as participants and organisers live them.
+
+The real bot talks to the fake Bot API over HTTP; delays are seconds instead of days
+(``REMINDER_DELAYS=2s,5s``), which the schedule keeps exact (quiet hours apply from an
+hour up). The dispatcher's regular tick is 30 s, so reminders arriving on the second
+prove that the bot wakes exactly when the database says something is due.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator, Callable
+from dataclasses import replace
+
+import pytest
+from sqlalchemy import select
+
+from bot.config import Settings
+from bot.fake_telegram import FakeUser
+from bot.simulation.live_bot import LiveBot
+from bot.storage.engine import DbSession
+from bot.storage.models import Delivery, DeliveryStatus, User
+from bot.questionnaires.model import QuestionnaireKind
+from tests.conversation import ORGANISER_ID, new_workshop, option, say, tap
+
+FOLLOWUP = QuestionnaireKind.FOLLOWUP
+
+FAST = Settings(token="123456:TEST", organiser_ids=frozenset({ORGANISER_ID}), reminder_delays=(2, 5),
+                retry_backoff=0.2)
+REMINDER = "⏰"
+NBSP = "\u00a0"
+
+
+@pytest.fixture
+async def live(session_factory: Callable[[], DbSession]) -> AsyncIterator[LiveBot]:
+    async with LiveBot(session_factory, settings=FAST) as bot:
+        yield bot
+    assert bot.server.errors == []
+
+
+def reminders_to(person: FakeUser) -> list[str]:
+    return [m.text for m in person.messages if m.text.startswith(REMINDER)]
+
+
+async def wait_until(live: LiveBot, condition: Callable[[], bool], timeout: float = 12.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out waiting"
+        await asyncio.sleep(0.1)
+        await live.settle()
+
+
+async def join(live: LiveBot, person: FakeUser, code: str) -> None:
+    """Join and skip the two profile questions."""
+    await say(live, person, f"/start {code}")
+    skip = "تخطٍّ ◀" if person.language_code == "ar" else "Passer ▶"
+    await tap(live, person, skip)
+    await tap(live, person, skip)
+
+
+async def answer_everything_in_french(live: LiveBot, person: FakeUser) -> None:
+    await tap(live, person, option("useful_aspects", "real_cases", "fr"))
+    await tap(live, person, "✓ Confirmer (1)")
+    for label in ["4", "3", "5", option("trainers", "very_good", "fr"), option("expectations", "partly", "fr"),
+                  option("gain", "new_ideas", "fr"), "3", "4", "Oui", "Non", "Non", "Passer ▶"]:
+        await tap(live, person, label)
+    assert person.last.text.startswith("Merci, vos réponses sont enregistrées")
+
+
+async def test_reminders_reach_only_those_who_have_not_finished_on_time(live: LiveBot, organiser: FakeUser) -> None:
+    code = await new_workshop(live, organiser)
+    amina = live.server.user(100, "Amina", language_code="ar")
+    claire = live.server.user(200, "Claire", language_code="fr")
+    omar = live.server.user(300, "Omar", language_code="fr")
+    for person in (amina, claire, omar):
+        await join(live, person, code)
+
+    closed = time.monotonic()
+    replies = await say(live, organiser, f"/close {code}")
+    assert "⏰" in replies[0] and "📅" in replies[0]  # the schedule is announced with /close
+    await answer_everything_in_french(live, claire)
+    await tap(live, amina, option("useful_aspects", "concepts", "ar"))
+    await tap(live, amina, "✓ تأكيد (1)")  # Amina answers one question, then stops
+
+    await wait_until(live, lambda: bool(reminders_to(omar)) and bool(reminders_to(amina)))
+    first_round = [c for c in live.server.calls if c.method == "sendMessage" and str(c.params.get("text", "")).startswith(REMINDER)]
+    assert all(2.0 <= c.timestamp - closed < 3.5 for c in first_round), [c.timestamp - closed for c in first_round]
+    assert reminders_to(claire) == []  # she finished: no reminder
+    # Amina began: the "finish" wording, in Arabic; Omar never started: the "start" wording.
+    assert reminders_to(amina) == ["⏰ أجبت عن 1 من أصل 13 سؤالًا حول «Atelier Open Data — Rabat».\n"
+                                   "اضغط «أكمل» للمتابعة من حيث توقفت."]
+    assert amina.last.button_labels == ["◀ أكمل", "🔕 إيقاف التذكيرات"]
+    assert reminders_to(omar) == [f"⏰ Il nous manque encore votre avis sur «{NBSP}Atelier Open Data — Rabat{NBSP}»{NBSP}: "
+                                  f"13 petites questions.\nAppuyez sur «{NBSP}Commencer{NBSP}» quand vous avez un moment."]
+    assert omar.last.button_labels == ["▶ Commencer", "🔕 Désactiver les rappels"]
+
+    # The organiser hears how it went.
+    await wait_until(live, lambda: any(m.text.startswith("📬") for m in organiser.messages))
+    summary = [m.text for m in organiser.messages if m.text.startswith("📬")][-1]
+    assert summary == f"📬 Rappel pour l’évaluation de «{NBSP}Atelier Open Data — Rabat{NBSP}».\n✅ Envoyé à 2 participants."
+
+    # Amina taps the first button: her current question comes back, exactly where she stopped.
+    await tap(live, amina, "◀ أكمل")
+    assert amina.last.text.startswith("السؤال 2 من 13")
+    # Omar turns reminders off with one tap.
+    await tap(live, omar, "🔕 Désactiver les rappels")
+    assert omar.last.text == "🔕 Rappels désactivés. Envoyez /reminders on pour les réactiver."
+    with live.session() as db:
+        assert db.get(User, 300).reminders_enabled is False  # type: ignore[union-attr]
+
+    # The second round (5 s): Amina still has not finished, Omar opted out, Claire is done.
+    await wait_until(live, lambda: len(reminders_to(amina)) == 2)
+    await asyncio.sleep(0.5)
+    await live.settle()
+    assert (len(reminders_to(amina)), len(reminders_to(omar)), len(reminders_to(claire))) == (2, 1, 0)
+
+
+async def test_remind_now_and_followup_commands_with_bad_input(live: LiveBot, organiser: FakeUser) -> None:
+    code = await new_workshop(live, organiser)
+    # Before /close there is nothing to remind of and no follow-up to move.
+    assert await say(live, organiser, f"/remind {code}") == [
+        f"La session de cet atelier n’est pas encore close{NBSP}: les rappels et l’enquête de suivi "
+        "commencent avec /close CODE."]
+    for command in (f"/followup {code}", f"/followup {code} 14d"):
+        assert "/close" in (await say(live, organiser, command))[0]
+
+    leila = live.server.user(100, "Leila", language_code="fr")
+    karim = live.server.user(200, "Karim", language_code="fr")
+    for person in (leila, karim):
+        await join(live, person, code)
+    await say(live, organiser, f"/close {code}")
+    # Karim leaves (/forget) before any reminder.
+    await say(live, karim, "/forget")
+    await tap(live, karim, karim.last.button_labels[0])
+    karim.new_messages()
+
+    assert await say(live, organiser, f"/remind {code}") == [
+        "⏰ Envoi d’un rappel à 1 participant qui n’a pas terminé…",
+        f"📬 Rappel pour l’évaluation de «{NBSP}Atelier Open Data — Rabat{NBSP}».\n✅ Envoyé à 1 participant.",
+    ]
+    assert len(reminders_to(leila)) == 1
+    assert karim.new_messages() == []  # nothing for someone who left
+
+    # /followup: show, bad delay, a date in the past, cancel, plan again, without the code.
+    shown = (await say(live, organiser, f"/followup {code}"))[0]
+    assert shown.startswith("📅") and "Africa/Casablanca" in shown
+    assert "14d" in (await say(live, organiser, f"/followup {code} soon"))[0]
+    assert "2020" in (await say(live, organiser, f"/followup {code} 2020-01-01"))[0]
+    cancelled = (await say(live, organiser, f"/followup {code} off"))[0]
+    assert "/followup CODE 14d" in cancelled
+    assert (await say(live, organiser, f"/followup {code}"))[0] == cancelled
+    moved = (await say(live, organiser, "/followup 2030-03-02 10:30"))[0]  # latest workshop
+    assert moved.startswith("📅") and "2030" in moved and "10:30" in moved
+    assert (await say(live, organiser, f"/followup {code}"))[0] == moved
+    assert "nope" in (await say(live, organiser, "/followup nope"))[0]
+    # A participant cannot use organiser commands.
+    assert "organisateurs" in (await say(live, leila, f"/remind {code}"))[0]
+
+
+async def test_the_followup_goes_out_with_its_own_reminders_and_response_rate(
+    session_factory: Callable[[], DbSession],
+) -> None:
+    settings = replace(FAST, reminder_delays=(2,), followup_delay=3)
+    async with LiveBot(session_factory, settings=settings) as live:
+        organiser = live.server.user(ORGANISER_ID, "Firas", language_code="fr")
+        code = await new_workshop(live, organiser)
+        leila = live.server.user(100, "Leila", language_code="fr")
+        amina = live.server.user(200, "Amina", language_code="ar")
+        for person in (leila, amina):
+            await join(live, person, code)
+        await say(live, organiser, f"/close {code}")
+        await answer_everything_in_french(live, leila)
+
+        # Three seconds after /close, both get the follow-up survey.
+        await wait_until(live, lambda: "?" in leila.last.text and leila.last.button_labels[:2] == ["Oui", "Non"])
+        await wait_until(live, lambda: len(amina.last.button_labels) >= 2 and "نعم" in amina.last.button_labels)
+        await tap(live, leila, "Oui")
+        await say(live, leila, "Pour un tableau de bord des budgets communaux")
+        await tap(live, leila, option("obstacles", "lack_of_time", "fr", kind=FOLLOWUP))
+        await tap(live, leila, "✓ Confirmer (1)")
+        await tap(live, leila, "Non")
+        # Amina does not answer: the follow-up's own reminder reaches her, two seconds later.
+        await wait_until(live, lambda: len(reminders_to(amina)) == 2)
+        assert reminders_to(amina)[1] == (
+            "⏰ بعد بضعة أسابيع من «Atelier Open Data — Rabat»، كيف تسير الأمور؟ 4 أسئلة قصيرة في انتظارك.\n"
+            "اضغط «ابدأ» عندما يتسنّى لك الوقت.")
+        assert reminders_to(leila) == []
+        status = (await say(live, organiser, f"/followup {code}"))[0]
+        assert status.startswith(f"📬 L’enquête de suivi de «{NBSP}Atelier Open Data — Rabat{NBSP}» a été envoyée le ")
+        assert status.endswith("\n1 sur 2 y ont répondu (50%).")
+    assert live.server.errors == []
+
+
+async def test_a_restart_before_the_due_time_still_sends_each_reminder_once(
+    session_factory: Callable[[], DbSession],
+) -> None:
+    settings = replace(FAST, reminder_delays=(2, 3))
+    async with LiveBot(session_factory, settings=settings) as live:
+        organiser = live.server.user(ORGANISER_ID, "Firas", language_code="fr")
+        code = await new_workshop(live, organiser)
+        omar = live.server.user(300, "Omar", language_code="fr")
+        await join(live, omar, code)
+        await say(live, organiser, f"/close {code}")
+
+        await live.stop_bot()  # down before round 1 (2 s) and round 2 (3 s) are due
+        await asyncio.sleep(4)
+        await live.start_bot()  # both rounds are overdue: one reminder, not two
+        await wait_until(live, lambda: len(reminders_to(omar)) == 1)
+        await live.restart()  # and again after it went out: nothing repeats
+        await asyncio.sleep(1.5)
+        await live.settle()
+        assert len(reminders_to(omar)) == 1
+        with live.session() as db:
+            assert db.scalars(select(Delivery.status)).all() == [DeliveryStatus.SENT]
+
+
+async def test_429_is_waited_out_403_is_counted_once_other_errors_are_retried_then_reported(
+    session_factory: Callable[[], DbSession],
+) -> None:
+    settings = replace(FAST, reminder_delays=(3600,))  # only /remind, no planned round meanwhile
+    async with LiveBot(session_factory, settings=settings, rate_limiter=True) as live:
+        organiser = live.server.user(ORGANISER_ID, "Firas", language_code="fr")
+        code = await new_workshop(live, organiser)
+        people = [live.server.user(uid, f"P{uid}", language_code="fr") for uid in (100, 200, 300)]
+        for person in people:
+            await join(live, person, code)
+        await say(live, organiser, f"/close {code}")
+        flooded, blocker, flaky = people
+        # Blocked between the claim and the send (the bot has not been told yet): 403.
+        live.server.fail_next("sendMessage", 403, "Forbidden: bot was blocked by the user", chat_id=blocker.user_id)
+        live.server.fail_next("sendMessage", 429, "Too Many Requests: retry after 1", retry_after=1, chat_id=flooded.user_id)
+        live.server.fail_next("sendMessage", 502, "Bad Gateway", times=2, chat_id=flaky.user_id)
+        started = len(live.server.calls)
+
+        await say(live, organiser, f"/remind {code}")
+        await wait_until(live, lambda: organiser.last.text.startswith("📬"))
+        assert organiser.last.text == (f"📬 Rappel pour l’évaluation de «{NBSP}Atelier Open Data — Rabat{NBSP}».\n"
+                                       "✅ Envoyé à 2 participants.\n🚫 1 a bloqué le bot.")
+        attempts = [str(c.params.get("chat_id")) for c in live.server.calls[started:] if c.method == "sendMessage"]
+        assert attempts.count("100") == 2  # the 429, then the retry after retry_after
+        assert attempts.count("200") == 1  # blocked: never retried
+        assert attempts.count("300") == 3  # two 502s, then delivered
+        assert (len(reminders_to(flooded)), len(reminders_to(flaky))) == (1, 1)
+        with live.session() as db:
+            assert db.get(User, 200).blocked_bot is True  # type: ignore[union-attr]
+
+        # An error that does not go away: retried a bounded number of times, then reported.
+        live.server.fail_next("sendMessage", 502, "Bad Gateway", times=50, chat_id=flaky.user_id)
+        started = len(live.server.calls)
+        await say(live, organiser, f"/remind {code}")
+        await wait_until(live, lambda: organiser.last.text.startswith("📬") and "⚠️" in organiser.last.text)
+        assert organiser.last.text.endswith("⚠️ 1 envoi a échoué après plusieurs tentatives.")
+        attempts = [str(c.params.get("chat_id")) for c in live.server.calls[started:] if c.method == "sendMessage"]
+        assert attempts.count("300") == 4  # MAX_ATTEMPTS
+        assert attempts.count("200") == 0  # known to have blocked the bot: not even tried
