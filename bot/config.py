@@ -39,6 +39,7 @@ class Settings:
     quiet_hours: QuietHours = QuietHours()
     dispatch_interval: float = 30.0  # seconds between looks at the schedule (it also wakes on time)
     retry_backoff: float = 30.0  # seconds before the first retry of a failed send; doubles after
+    delivery_lease: float = 120.0  # seconds a claimed reminder stays one process's (then retaken)
     webhook_secret: str = ""  # checked on every webhook call (X-Telegram-Bot-Api-Secret-Token)
 
     @property
@@ -162,5 +163,7 @@ def load_settings(
         timezone=_parse_timezone(environ.get("TIMEZONE", "Africa/Casablanca")),
         quiet_hours=_parse_quiet(environ.get("QUIET_HOURS", "21:00-09:00")),
         webhook_secret=environ.get("WEBHOOK_SECRET", "").strip(),
+        delivery_lease=parse_duration(environ.get("DELIVERY_LEASE", "2m"), variable="DELIVERY_LEASE"),
+        retry_backoff=parse_duration(environ.get("RETRY_BACKOFF", "30s"), variable="RETRY_BACKOFF"),
         dispatch_interval=parse_duration(environ.get("DISPATCH_INTERVAL", "30s"), variable="DISPATCH_INTERVAL"),
     )

@@ -244,7 +244,9 @@ class ReminderJob:
     total: int
 
 
-def claim_deliveries(db: Session, now: datetime, worker: str, limit: int) -> list[int]:
+def claim_deliveries(
+    db: Session, now: datetime, worker: str, limit: int, lease: timedelta = LEASE
+) -> list[int]:
     """Lease up to ``limit`` reminders that are due (or whose lease expired) to ``worker``."""
     ids = list(db.scalars(
         select(Delivery.id)
@@ -259,12 +261,14 @@ def claim_deliveries(db: Session, now: datetime, worker: str, limit: int) -> lis
     if ids:
         db.execute(
             update(Delivery).where(Delivery.id.in_(ids))
-            .values(status=DeliveryStatus.CLAIMED, claimed_by=worker, lease_until=now + LEASE)
+            .values(status=DeliveryStatus.CLAIMED, claimed_by=worker, lease_until=now + lease)
         )
     return ids
 
 
-def prepare_reminder(db: Session, delivery_id: int, worker: str, now: datetime) -> ReminderJob | None:
+def prepare_reminder(
+    db: Session, delivery_id: int, worker: str, now: datetime, lease: timedelta = LEASE
+) -> ReminderJob | None:
     """The reminder to send now, or None (marked skipped) if it is no longer wanted.
 
     Checked just before sending, not at claim time: the participant may have finished,
@@ -286,7 +290,7 @@ def prepare_reminder(db: Session, delivery_id: int, worker: str, now: datetime) 
     if response.status is not ResponseStatus.IN_PROGRESS or user.blocked_bot or not user.reminders_enabled:
         delivery.status = DeliveryStatus.SKIPPED
         return None
-    delivery.lease_until = now + LEASE
+    delivery.lease_until = now + lease
     total = len(questionnaire_by_id(db, response.questionnaire_id).questions)
     return ReminderJob(
         delivery_id=delivery.id, chat_id=user.id, language=user.language, response_id=response.id,

@@ -52,6 +52,7 @@ class Dispatcher:
         self._session_factory = session_factory
         self._outbox = outbox
         self.worker = worker_name()
+        self._lease = timedelta(seconds=settings.delivery_lease)
         self._lock = asyncio.Lock()
         self._running = 0
         self._again = False
@@ -102,7 +103,7 @@ class Dispatcher:
         slots = asyncio.Semaphore(CONCURRENCY)
         while True:
             with self._session_factory() as db:
-                ids = dispatch.claim_deliveries(db, utcnow(), self.worker, CLAIM_BATCH)
+                ids = dispatch.claim_deliveries(db, utcnow(), self.worker, CLAIM_BATCH, self._lease)
                 db.commit()
             if not ids:
                 return
@@ -111,7 +112,7 @@ class Dispatcher:
     async def _send_one(self, bot: Bot, delivery_id: int, slots: asyncio.Semaphore) -> None:
         async with slots:
             with self._session_factory() as db:
-                job = dispatch.prepare_reminder(db, delivery_id, self.worker, utcnow())
+                job = dispatch.prepare_reminder(db, delivery_id, self.worker, utcnow(), self._lease)
                 db.commit()
             if job is None:
                 return
