@@ -23,3 +23,8 @@ def test_demo_prints_transcript_and_stats(tmp_path: Path, capsys: pytest.Capture
     assert len(charts) == 12 and all(c.read_bytes().startswith(b"\x89PNG") for c in charts)
     transcript = (tmp_path / "transcript.txt").read_text(encoding="utf-8")
     assert "Question 1 sur 13" in transcript and "السؤال 1 من 13" in transcript
+    # Reminders two seconds after /close: #4 (stopped halfway) gets the "finish" wording and
+    # resumes; #5 (silent) the "start" wording; the organiser the summary.
+    assert "⏰ Vous avez répondu à" in transcript or "⏰ أجبت عن" in transcript
+    assert "⏰ Il nous manque encore votre avis" in transcript or "⏰ ما زلنا ننتظر رأيك" in transcript
+    assert "📬 Rappel pour l’évaluation de «\u00a0Atelier Open Data — Rabat\u00a0».\n   ✅ Envoyé à 2 participants." in printed

@@ -311,6 +311,7 @@ def test_arabic_navigation_arrows_follow_the_reading_direction() -> None:
 def test_arabic_help_keeps_latin_command_names() -> None:
     tr = translator("ar")
     help_text = texts.help_text(tr, is_organiser=True)
-    for command in ("/start", "/language", "/forget", "/help", "/new", "/close", "/stats"):
+    for command in ("/start", "/language", "/forget", "/reminders on|off", "/help", "/new", "/close", "/stats",
+                    "/remind", "/followup", "/timezone"):
         assert command in help_text
     assert ARABIC_LETTER.search(help_text)

@@ -45,6 +45,8 @@ async def test_help_shows_organiser_commands_only_to_organisers(live: LiveBot, o
     assert "/language — تغيير اللغة" in arabic_help and "/close" not in arabic_help
     (organiser_help,) = await say(live, organiser, "/help")
     assert "/new" in organiser_help and "/close" in organiser_help and "/stats" in organiser_help
+    assert "/remind CODE — envoyer dès maintenant un rappel à ceux qui n’ont pas terminé" in organiser_help
+    assert "/reminders on|off — تفعيل التذكيرات أو إيقافها" in arabic_help
 
 
 async def test_forget_asks_then_deletes(live: LiveBot, organiser: FakeUser) -> None:

@@ -254,3 +254,42 @@ async def test_429_is_waited_out_403_is_counted_once_other_errors_are_retried_th
         attempts = [str(c.params.get("chat_id")) for c in live.server.calls[started:] if c.method == "sendMessage"]
         assert attempts.count("300") == 4  # MAX_ATTEMPTS
         assert attempts.count("200") == 0  # known to have blocked the bot: not even tried
+
+
+async def test_participants_switch_reminders_and_forged_resume_buttons_are_refused(
+    live: LiveBot, organiser: FakeUser
+) -> None:
+    claire = live.server.user(200, "Claire", language_code="fr")
+    amina = live.server.user(100, "Amina", language_code="ar")
+    assert await say(live, claire, "/reminders") == [
+        "Les rappels sont activés. Envoyez /reminders on ou /reminders off pour modifier ce réglage."]
+    assert await say(live, claire, "/reminders off") == ["🔕 Rappels désactivés. Envoyez /reminders on pour les réactiver."]
+    assert await say(live, amina, "/reminders off") == ["🔕 لن تصلك تذكيرات بعد الآن. أرسل /reminders on لإعادة تفعيلها."]
+    assert await say(live, amina, "/reminders on") == ["🔔 التذكيرات مفعّلة: سأذكّرك بالاستبيانات التي لم تُكملها."]
+    with live.session() as db:
+        assert (db.get(User, 200).reminders_enabled, db.get(User, 100).reminders_enabled) == (False, True)  # type: ignore[union-attr]
+
+    code = await new_workshop(live, organiser)
+    await join(live, amina, code)
+    await join(live, claire, code)
+    await say(live, organiser, f"/close {code}")
+    # Claire presses a resume button carrying Amina's questionnaire (forged), or a made-up one.
+    message_id = claire.last.message_id
+    for data in ("r:1", "r:99999", "r:abc", "m:maybe"):
+        await claire.tap_data(message_id, data)
+        await live.settle()
+        assert claire.callback_answers[-1].text == "Ce bouton n’est plus actif."
+    assert claire.last.message_id == message_id  # nothing was sent to her
+
+
+async def test_a_workshop_can_use_its_own_time_zone(live: LiveBot, organiser: FakeUser) -> None:
+    code = await new_workshop(live, organiser, "Data-jam Tunis")
+    shown = await say(live, organiser, f"/timezone {code}")
+    assert shown == [f"🕘 «{NBSP}Data-jam Tunis{NBSP}» utilise le fuseau horaire Africa/Casablanca. "
+                     "Changez-le avec /timezone CODE Africa/Tunis."]
+    assert (await say(live, organiser, "/timezone Africa/Tunis"))[0].startswith(
+        f"🕘 «{NBSP}Data-jam Tunis{NBSP}» utilise désormais le fuseau horaire Africa/Tunis")
+    assert await say(live, organiser, f"/timezone {code} Mars/Olympus") == [
+        "Mars/Olympus n’est pas un fuseau horaire. Écrivez-le sous la forme Africa/Casablanca ou Africa/Tunis."]
+    closing = (await say(live, organiser, f"/close {code}"))[0]
+    assert "Africa/Tunis" in closing

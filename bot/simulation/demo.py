@@ -3,8 +3,10 @@
 A local Bot API server on loopback, the real bot talking to it over HTTP, a fresh SQLite
 database, an organiser and simulated participants in Arabic and French. Participants act
 only on what they see in their chat (the buttons of the last message), like people do;
-some finish, some stop halfway, some never answer. The transcript and the ``/stats``
-summary are printed and written to the output folder.
+some finish, some stop halfway, some never answer. Reminders come two seconds after
+``/close`` here (a day in production): those who stopped halfway tap ▶ and answer one
+more question. The transcript and the ``/stats`` summary are printed and written to the
+output folder.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import random
 from dataclasses import dataclass
 from pathlib import Path
 
+from bot.config import Settings
 from bot.fake_telegram import FakeUser, format_transcript
 from bot.fake_telegram.client import BotMessage, TranscriptEntry
 from bot.simulation.live_bot import LiveBot
@@ -29,6 +32,7 @@ SUGGESTIONS = {
     "fr": ["Plus d'informations sur le côté technique", "Continuer ces initiatives", "Plus de cas pratiques marocains"],
 }
 FULL_TRANSCRIPTS = 2  # participants whose whole conversation is printed
+REMINDER_AFTER_SECONDS = 2  # REMINDER_DELAYS of the demo (1d,3d in production)
 
 
 @dataclass
@@ -74,7 +78,9 @@ async def _simulate(out_dir: Path, participants: int, seed: int) -> tuple[str, s
     rng = random.Random(seed)
     engine = make_engine(f"sqlite:///{out_dir / 'demo.sqlite3'}")
     upgrade_to_head(engine)
-    async with LiveBot(make_session_factory(engine), organiser_ids=frozenset({ORGANISER_ID})) as live:
+    settings = Settings(token="123456:DEMO", organiser_ids=frozenset({ORGANISER_ID}),
+                        reminder_delays=(REMINDER_AFTER_SECONDS,))
+    async with LiveBot(make_session_factory(engine), settings=settings) as live:
         organiser = live.server.user(ORGANISER_ID, "Firas (organiser)", language_code="fr")
         await organiser.send(f"/new {TITLE}")
         await live.settle()
@@ -108,6 +114,19 @@ async def _simulate(out_dir: Path, participants: int, seed: int) -> tuple[str, s
             for _ in range(limit):
                 if not await _answer_current(live, person, rng):
                     break
+
+        # The reminder round: the organiser gets a summary, the half-finished resume with ▶.
+        deadline = asyncio.get_running_loop().time() + REMINDER_AFTER_SECONDS + 10
+        while not any(m.text.startswith("📬") for m in organiser.messages):
+            if asyncio.get_running_loop().time() > deadline:
+                break
+            await asyncio.sleep(0.2)
+            await live.settle()
+        for person in people:
+            if person.plan == "partial" and person.user.last.text.startswith("⏰"):
+                await person.user.tap(person.user.last.button_labels[0])
+                await live.settle()
+                await _answer_current(live, person, rng)
 
         organiser.new_messages()
         await organiser.send(f"/stats {code}")
