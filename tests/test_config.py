@@ -20,6 +20,8 @@ def test_defaults_need_only_a_token() -> None:
     assert settings.followup_delay == 28 * 86_400
     assert settings.timezone == "Africa/Casablanca"
     assert settings.organiser_ids == frozenset()
+    assert (settings.quiet_hours.start.hour, settings.quiet_hours.end.hour) == (21, 9)
+    assert (settings.dispatch_interval, settings.retry_backoff, settings.delivery_lease) == (30, 30, 120)
 
 
 def test_values_are_parsed() -> None:
@@ -32,8 +34,15 @@ def test_values_are_parsed() -> None:
             "REMINDER_DELAYS": "30s,15m,2h",
             "FOLLOWUP_DELAY": "4w",
             "TIMEZONE": "Africa/Tunis",
+            "QUIET_HOURS": "22:30-07:00",
+            "DISPATCH_INTERVAL": "5s",
+            "RETRY_BACKOFF": "1m",
+            "DELIVERY_LEASE": "10s",
         }
     )
+    assert (settings.quiet_hours.start.minute, settings.quiet_hours.end.hour) == (30, 7)
+    assert (settings.dispatch_interval, settings.retry_backoff, settings.delivery_lease) == (5, 60, 10)
+    assert settings.schedule_policy.timezone == "Africa/Tunis"
     assert settings.bot_base_url == "http://127.0.0.1:8081/bot"
     assert settings.database_url == "postgresql+psycopg://u@h/db"
     assert settings.organiser_ids == frozenset({12, 34})
@@ -53,6 +62,10 @@ def test_values_are_parsed() -> None:
         ("FOLLOWUP_DELAY", "-1d", "FOLLOWUP_DELAY"),
         ("TIMEZONE", "Mars/Base", "TIMEZONE"),
         ("TELEGRAM_API_URL", "ftp://x", "TELEGRAM_API_URL"),
+        ("QUIET_HOURS", "night", "QUIET_HOURS: 'night' is not a window such as 21:00-09:00"),
+        ("DISPATCH_INTERVAL", "often", "DISPATCH_INTERVAL"),
+        ("RETRY_BACKOFF", "0s", "RETRY_BACKOFF"),
+        ("DELIVERY_LEASE", "x", "DELIVERY_LEASE"),
     ],
 )
 def test_bad_values_are_named(variable: str, value: str, message: str) -> None:
