@@ -1,12 +1,17 @@
 """Failures on demand: make the next calls of a method fail as Telegram sometimes does.
 
 Rate limits (429 with retry_after) and server errors are rare in tests against the real
-API, yet the bot must survive them; ``fail_next`` makes them happen on cue.
+API, yet the bot must survive them; ``fail_next`` makes them happen on cue. ``hold``
+keeps calls waiting before they are processed, so a test can kill a bot process while
+its requests are on the wire.
 """
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Hashable
 from dataclasses import dataclass
+from typing import Any
 
 from bot.fake_telegram.errors import ApiError
 
@@ -46,3 +51,68 @@ class FaultPlan:
                 if fault.remaining == 0:
                     self._faults.remove(fault)
                 raise ApiError(fault.error_code, fault.description, fault.retry_after)
+
+
+# --------------------------------------------------------------------------- holds
+
+
+@dataclass
+class _Held:
+    """One call waiting for ``release_held``; ``outcome`` says whether it may go on."""
+
+    requester: Hashable
+    outcome: asyncio.Future[bool]  # True: released, go on; False: the client hung up
+
+
+class HoldPlan:
+    """Calls kept waiting before Telegram processes them, to crash a bot mid-broadcast.
+
+    After ``after`` matching calls went through, the following ones wait, unprocessed,
+    until ``release``. A waiting call whose client hangs up (the bot process was killed)
+    is dropped unprocessed: the request never reached Telegram.
+    """
+
+    def __init__(self) -> None:
+        self._method: str | None = None
+        self._text_prefix: str | None = None
+        self._let_through = 0
+        self._waiting: list[_Held] = []
+
+    def hold(self, method: str, after: int, text_prefix: str | None) -> None:
+        self._method, self._let_through, self._text_prefix = method.lower(), after, text_prefix
+
+    @property
+    def waiting(self) -> int:
+        return len(self._waiting)
+
+    def _matches(self, method: str, params: dict[str, Any]) -> bool:
+        if self._method is None or method.lower() != self._method:
+            return False
+        return self._text_prefix is None or str(params.get("text", "")).startswith(self._text_prefix)
+
+    async def wait_if_held(self, method: str, params: dict[str, Any], requester: Hashable) -> bool:
+        """Wait while this call is held; False if its client hung up meanwhile (drop it)."""
+        if not self._matches(method, params):
+            return True
+        if self._let_through > 0:
+            self._let_through -= 1
+            return True
+        held = _Held(requester, asyncio.get_running_loop().create_future())
+        self._waiting.append(held)
+        try:
+            return await held.outcome
+        finally:
+            self._waiting.remove(held)
+
+    def hung_up(self, requester: Hashable) -> None:
+        """The client of a held call closed its connection."""
+        for held in self._waiting:
+            if held.requester is requester and not held.outcome.done():
+                held.outcome.set_result(False)
+
+    def release(self) -> None:
+        """Stop holding; the calls waiting now go on (those whose client is gone do not)."""
+        self._method = None
+        for held in self._waiting:
+            if not held.outcome.done():
+                held.outcome.set_result(True)

@@ -30,7 +30,7 @@ from bot.fake_telegram.calls import ApiCall, MethodHandler, UploadedFile
 from bot.fake_telegram.chats import ChatDirectory
 from bot.fake_telegram.client import FakeChat, FakeGroup, FakeUser
 from bot.fake_telegram.errors import ApiError
-from bot.fake_telegram.faults import FaultPlan
+from bot.fake_telegram.faults import FaultPlan, HoldPlan
 from bot.fake_telegram.files import FileStore, StoredFile
 from bot.fake_telegram.flood import FloodControl
 from bot.fake_telegram.http_transport import (
@@ -82,6 +82,8 @@ class FakeBotApi:
         self.transcript: list[TranscriptEntry] = []
         # Exceptions raised by this fake itself (answered as 500); should stay empty.
         self.errors: list[Exception] = []
+        # Held calls dropped unprocessed because their client hung up (see ``hold``).
+        self.abandoned: list[ApiCall] = []
         ids = itertools.count(1)  # one counter for file, media group and callback query ids
         self._updates = UpdateQueue()
         self._files = FileStore(self, ids)
@@ -90,6 +92,7 @@ class FakeBotApi:
         self._callbacks = CallbackQueries(self, self._chats, self._updates, ids)
         self._settings = BotSettings(self._chats)
         self._faults = FaultPlan()
+        self._holds = HoldPlan()
         self._flood = FloodControl()
         self._latency: float = 0.0
         self._http: LoopbackHttpServer | None = None
@@ -108,6 +111,7 @@ class FakeBotApi:
         """Answer pending long polls at once (empty), then close the socket and all connections."""
         if self._http is None:
             return
+        self._holds.release()
         self._updates.stop_polling()
         await self._http.close()
         self._http = None
@@ -178,6 +182,22 @@ class FakeBotApi:
         """Make the next ``times`` calls of ``method`` (to ``chat_id``, if given) fail with this
         error (429 always carries ``parameters.retry_after``, 1 second unless given)."""
         self._faults.fail_next(method, error_code, description, retry_after, times, chat_id)
+
+    def hold(self, method: str, after: int = 0, text_prefix: str | None = None) -> None:
+        """Let ``after`` more calls of ``method`` (whose ``text`` starts with ``text_prefix``,
+        if given) through, then keep the following ones waiting, unprocessed, until
+        ``release_held``. A held call whose client hangs up (a killed bot process) is never
+        processed, as if the request had not reached Telegram: it lands in ``abandoned``."""
+        self._holds.hold(method, after, text_prefix)
+
+    @property
+    def held(self) -> int:
+        """Calls waiting now because of ``hold``."""
+        return self._holds.waiting
+
+    def release_held(self) -> None:
+        """Stop holding: the waiting calls are processed now, in arrival order."""
+        self._holds.release()
 
     def enforce_flood_limits(
         self, per_second: int = 30, per_chat_per_second: int | None = None, retry_after: int = 1
@@ -300,6 +320,12 @@ class FakeBotApi:
             if self._latency > 0 and method != "getUpdates":
                 await asyncio.sleep(self._latency)
             params = decode_params(spec, raw, set(files))
+            if not await self._holds.wait_if_held(method, params, handler):
+                self.abandoned.append(ApiCall(method, params, files, 499, {
+                    "ok": False, "error_code": 499,
+                    "description": "the client hung up before the call was processed",
+                }, arrived))
+                return
             if method == "getUpdates":
                 result: Any = await self._updates.get_updates(params, handler)
             else:
@@ -328,6 +354,7 @@ class FakeBotApi:
     def abandon(self, handler: tornado.web.RequestHandler) -> None:
         """The client hung up (e.g. PTB cancelled its long poll on shutdown): stop waiting."""
         self._updates.abandon(handler)
+        self._holds.hung_up(handler)
 
     def serve_file(self, handler: tornado.web.RequestHandler, token: str, file_path: str) -> None:
         """GET /file/bot<token>/<file_path>: the stored bytes, or Telegram's 404."""
