@@ -12,7 +12,7 @@ from collections.abc import AsyncIterator, Callable
 
 import pytest
 
-from bot.fake_telegram import FakeUser
+from bot.fake_telegram import FakeBotApi, FakeUser
 from bot.questionnaires.loader import default_questionnaire
 from bot.questionnaires.model import QuestionnaireKind
 from bot.simulation.live_bot import LiveBot
@@ -20,6 +20,14 @@ from bot.storage.engine import DbSession
 
 ORGANISER_ID = 1
 JOIN_LINK = re.compile(r"https://t\.me/WorkshopTestBot\?start=([A-Za-z0-9_-]+)")
+
+
+@pytest.fixture
+async def server() -> AsyncIterator[FakeBotApi]:
+    """A fake Bot API server alone, for tests that bring their own bot (or bot processes)."""
+    async with FakeBotApi() as fake:
+        yield fake
+    assert fake.errors == []
 
 
 @pytest.fixture

@@ -50,12 +50,6 @@ from bot.fake_telegram import FakeBotApi, FakeUser, format_transcript, load_spec
 from bot.fake_telegram import spec as spec_module
 
 
-@pytest.fixture
-async def server() -> AsyncIterator[FakeBotApi]:
-    async with FakeBotApi() as fake:
-        yield fake
-    assert fake.errors == []
-
 
 @pytest.fixture
 async def bot(server: FakeBotApi) -> AsyncIterator[Bot]:

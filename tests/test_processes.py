@@ -50,12 +50,6 @@ SETTINGS = {
 SessionFactory = Callable[[], DbSession]
 
 
-@pytest.fixture
-async def server() -> AsyncIterator[FakeBotApi]:
-    async with FakeBotApi() as server:
-        yield server
-    assert server.errors == []
-
 
 @pytest.fixture
 async def bots(

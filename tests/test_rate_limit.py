@@ -26,12 +26,6 @@ JITTER = 0.03  # seconds of arrival jitter tolerated when checking spacing at th
 BROADCAST = {"broadcast": True}
 
 
-@pytest.fixture
-async def server() -> AsyncIterator[FakeBotApi]:
-    async with FakeBotApi() as fake:
-        yield fake
-    assert fake.errors == []
-
 
 @asynccontextmanager
 async def connected(
