@@ -17,7 +17,7 @@ import socket
 import uuid
 from collections.abc import Callable
 from datetime import timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from telegram import Bot
 from telegram.constants import ParseMode
@@ -34,8 +34,9 @@ from bot.telegram_bot.outbox import Outbox
 from bot.telegram_bot.services import services_of
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
-CLAIM_BATCH = 64  # reminders leased per transaction (about two seconds of sending)
+CLAIM_BATCH = 32  # reminders leased per transaction: about a second of sending, well within the lease
 CONCURRENCY = 32  # reminders in flight at once; the rate limiter does the pacing
 WAKE_JOB = "dispatch-wake"
 BROADCAST = {"broadcast": True}  # rate_limit_args: space messages to one chat by a second
@@ -100,49 +101,71 @@ class Dispatcher:
             await self._report(bot)
 
     async def _send_reminders(self, bot: Bot) -> None:
+        """Keep up to CONCURRENCY reminders in flight; lease the next batch before a lull.
+
+        The next batch is claimed as soon as the last reminder of the current one has a
+        slot, while others are still on their way, so the rate limiter never waits on the
+        database between batches.
+        """
         slots = asyncio.Semaphore(CONCURRENCY)
+        in_flight: set[asyncio.Task[None]] = set()
         while True:
             with self._session_factory() as db:
                 ids = dispatch.claim_deliveries(db, utcnow(), self.worker, CLAIM_BATCH, self._lease)
                 db.commit()
             if not ids:
-                return
-            await asyncio.gather(*(self._send_one(bot, delivery_id, slots) for delivery_id in ids))
+                break
+            for delivery_id in ids:
+                await slots.acquire()
+                task = asyncio.create_task(self._send_one(bot, delivery_id))
+                in_flight.add(task)
+                task.add_done_callback(in_flight.discard)
+                task.add_done_callback(lambda _: slots.release())
+        if in_flight:
+            await asyncio.gather(*in_flight)
 
-    async def _send_one(self, bot: Bot, delivery_id: int, slots: asyncio.Semaphore) -> None:
-        async with slots:
+    async def _send_one(self, bot: Bot, delivery_id: int) -> None:
+        """Send one reminder, unless it is no longer wanted, and record how it went.
+
+        The database work runs in a worker thread: a slow commit (a SQLite checkpoint, a
+        busy PostgreSQL) must not stall the event loop while released messages are on
+        their way, or they would reach Telegram bunched together.
+        """
+        job = await self._in_session(dispatch.prepare_reminder, delivery_id, self.worker, utcnow(), self._lease)
+        if job is None:
+            return
+        tr = translator(job.language)
+        try:
+            await bot.send_message(
+                job.chat_id,
+                texts.reminder_text(tr, job),
+                parse_mode=ParseMode.HTML,
+                reply_markup=keyboards.reminder_keyboard(tr, job.response_id, started=job.answered > 0),
+                rate_limit_args=BROADCAST if getattr(bot, "rate_limiter", None) else None,
+            )
+        except Forbidden:
+            await self._in_session(dispatch.record_blocked, delivery_id, job.chat_id)
+            log.info("reminder %s: user %s blocked the bot", delivery_id, job.chat_id)
+        except TelegramError as error:
+            retried = await self._in_session(
+                dispatch.record_failure, delivery_id, f"{type(error).__name__}: {error}", utcnow(),
+                retry=not isinstance(error, BadRequest), backoff_seconds=self._settings.retry_backoff,
+            )
+            log.warning("reminder %s to %s failed (%s)%s", delivery_id, job.chat_id, error,
+                        "; will retry" if retried else "; giving up")
+        else:
+            await self._in_session(dispatch.record_sent, delivery_id, utcnow())
+
+    async def _in_session(self, work: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """``work(db, *args, **kwargs)`` in its own session and transaction, in a worker thread."""
+
+        def run() -> T:
             with self._session_factory() as db:
-                job = dispatch.prepare_reminder(db, delivery_id, self.worker, utcnow(), self._lease)
+                result = work(db, *args, **kwargs)
                 db.commit()
-            if job is None:
-                return
-            tr = translator(job.language)
-            try:
-                await bot.send_message(
-                    job.chat_id,
-                    texts.reminder_text(tr, job),
-                    parse_mode=ParseMode.HTML,
-                    reply_markup=keyboards.reminder_keyboard(tr, job.response_id, started=job.answered > 0),
-                    rate_limit_args=BROADCAST if getattr(bot, "rate_limiter", None) else None,
-                )
-            except Forbidden:
-                with self._session_factory() as db:
-                    dispatch.record_blocked(db, delivery_id, job.chat_id)
-                    db.commit()
-                log.info("reminder %s: user %s blocked the bot", delivery_id, job.chat_id)
-            except TelegramError as error:
-                with self._session_factory() as db:
-                    retried = dispatch.record_failure(
-                        db, delivery_id, f"{type(error).__name__}: {error}", utcnow(),
-                        retry=not isinstance(error, BadRequest), backoff_seconds=self._settings.retry_backoff,
-                    )
-                    db.commit()
-                log.warning("reminder %s to %s failed (%s)%s", delivery_id, job.chat_id, error,
-                            "; will retry" if retried else "; giving up")
-            else:
-                with self._session_factory() as db:
-                    dispatch.record_sent(db, delivery_id, utcnow())
-                    db.commit()
+                return result
+
+        return await asyncio.to_thread(run)
 
     async def _report(self, bot: Bot) -> None:
         """Tell the organisers how each finished send went."""

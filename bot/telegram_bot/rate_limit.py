@@ -160,6 +160,9 @@ class TelegramRateLimiter(BaseRateLimiter[dict[str, Any]]):
         self._overall = _SlidingWindow(overall_per_second, OVERALL_PERIOD)
         self._overall_lock = asyncio.Lock()
         self._overall_gap: float = OVERALL_PERIOD / overall_per_second
+        # The ideal time of the next chat-bound release: it advances by one gap per release
+        # (not from the actual, slightly late release), so timer lateness does not add up.
+        self._next_slot: float = 0.0
         # no chat-bound request is released before this monotonic time (after a 429)
         self._flood_until: float = 0.0
         # last release per chat, oldest first, entries older than per_chat_interval dropped
@@ -229,7 +232,7 @@ class TelegramRateLimiter(BaseRateLimiter[dict[str, Any]]):
                         wait = max(
                             self._flood_until - now,
                             self._overall.delay(now),
-                            self._overall_gap - self._overall.since_last(now),
+                            self._next_slot - now,
                         )
                         if wait <= 0:
                             break
@@ -252,6 +255,8 @@ class TelegramRateLimiter(BaseRateLimiter[dict[str, Any]]):
 
     def _release(self, key: ChatKey, group: bool, now: float) -> None:
         self._overall.record(now)
+        behind = now - self._next_slot
+        self._next_slot = (now if behind >= self._overall_gap else self._next_slot) + self._overall_gap
         self._last_release[key] = now
         self._last_release.move_to_end(key)
         while self._last_release:  # oldest first: drop what can no longer delay anyone
