@@ -17,16 +17,13 @@ import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from sqlalchemy import Engine, create_engine, event, insert, text  # noqa: E402
-from sqlalchemy.exc import OperationalError  # noqa: E402
-from sqlalchemy.engine import make_url  # noqa: E402
+from sqlalchemy import Engine, event, insert, text  # noqa: E402
 
 from bot.charts import render_charts  # noqa: E402
 from bot.domain.questionnaire_store import store_questionnaire  # noqa: E402
@@ -41,7 +38,7 @@ from bot.storage import models  # noqa: E402
 from bot.storage.engine import make_engine, make_session_factory  # noqa: E402
 from bot.storage.migrations import upgrade_to_head  # noqa: E402
 from bot.storage.models import ResponseStatus, utcnow  # noqa: E402
-from bot.storage.scratch import scratch_postgres_database  # noqa: E402
+from bot.storage.scratch import scratch_postgres_if_reachable  # noqa: E402
 
 POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 RUNS = 5
@@ -163,21 +160,6 @@ def bench(label: str, url: str, participants: int) -> None:
     engine.dispose()
 
 
-@contextmanager
-def postgres_scratch(url: str) -> Iterator[str | None]:
-    """A throwaway database, or None (with a word) when no server answers."""
-    probe = create_engine(make_url(url).set(drivername="postgresql+psycopg"))
-    try:
-        with probe.connect():
-            pass
-    except OperationalError as error:
-        print(f"\nPostgreSQL at {make_url(url).render_as_string()} not reachable ({type(error).__name__}); skipped")
-        yield None
-        return
-    finally:
-        probe.dispose()
-    with scratch_postgres_database(url, prefix="wbbench") as scratch:
-        yield scratch
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -195,7 +177,7 @@ def main(argv: list[str] | None = None) -> int:
         pg_url = args.database if args.database.startswith("postgresql") else args.postgres_url
 
         def on_postgres() -> None:
-            with postgres_scratch(pg_url) as url:
+            with scratch_postgres_if_reachable(pg_url) as url:
                 if url:
                     bench("PostgreSQL", url, args.participants)
 

@@ -12,6 +12,7 @@ from contextlib import contextmanager
 
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
 
 
 @contextmanager
@@ -30,3 +31,25 @@ def scratch_postgres_database(server_url: str, prefix: str = "wbscratch") -> Ite
                 connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         finally:
             admin.dispose()
+
+
+@contextmanager
+def scratch_postgres_if_reachable(server_url: str, prefix: str = "wbbench") -> Iterator[str | None]:
+    """Like ``scratch_postgres_database``, but None (and a printed word) when no server answers.
+
+    The benchmarks run on SQLite and PostgreSQL; a machine without PostgreSQL still gets
+    the SQLite figures.
+    """
+    probe = create_engine(make_url(server_url).set(drivername="postgresql+psycopg"))
+    try:
+        with probe.connect():
+            pass
+    except OperationalError as error:
+        print(f"\nPostgreSQL at {make_url(server_url).render_as_string()} not reachable "
+              f"({type(error).__name__}); skipped")
+        yield None
+        return
+    finally:
+        probe.dispose()
+    with scratch_postgres_database(server_url, prefix=prefix) as scratch:
+        yield scratch
