@@ -50,6 +50,7 @@ from bot.config import Settings  # noqa: E402
 from bot.domain.dispatch import remind_now  # noqa: E402
 from bot.domain.workshops import create_workshop  # noqa: E402
 from bot.fake_telegram.calls import ApiCall  # noqa: E402
+from bot.fake_telegram.flood import busiest_window  # noqa: E402
 from bot.questionnaires.loader import default_questionnaire  # noqa: E402
 from bot.questionnaires.model import QuestionnaireKind  # noqa: E402
 from bot.simulation.live_bot import LiveBot  # noqa: E402
@@ -207,16 +208,6 @@ def current_rss_mib() -> float:
         return float("nan")
 
 
-def max_in_window(times: list[float], window: float = 1.0) -> int:
-    """Most calls within any half-open ``window``-second interval (what flood control counts)."""
-    best, start = 0, 0
-    for end, moment in enumerate(times):
-        while times[start] + window <= moment:
-            start += 1
-        best = max(best, end - start + 1)
-    return best
-
-
 def percentile(values: list[float], q: float) -> float:
     if not values:
         return float("nan")
@@ -344,7 +335,7 @@ async def broadcast(url: str, participants: int, latency: float, trace: bool, pr
         figures.repeated = sum(1 for n in per_chat.values() if n > 1)
         figures.missing = participants - len(per_chat)
         chat_bound = sorted(c.timestamp for c in calls if c.ok and "chat_id" in c.params)
-        figures.chat_bound_peak = max_in_window(chat_bound)
+        figures.chat_bound_peak = busiest_window(chat_bound)
         figures.flood_rejections = server.flood_rejections
         figures.limiter_retries = limiter.retry_after_count
         figures.limiter_released = limiter.released_count

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import pytest
@@ -20,6 +20,7 @@ from telegram.ext import ExtBot
 
 from bot.fake_telegram import FakeBotApi, FakeUser
 from bot.fake_telegram.calls import ApiCall
+from bot.fake_telegram.flood import busiest_window
 from bot.telegram_bot.rate_limit import TelegramRateLimiter
 
 JITTER = 0.03  # seconds of arrival jitter tolerated when checking spacing at the server
@@ -58,16 +59,6 @@ def sends(server: FakeBotApi, chat_id: int | None = None) -> list[ApiCall]:
         if c.method == "sendMessage" and (chat_id is None or str(c.chat_id) == str(chat_id))
     ]
 
-
-def busiest_window(timestamps: Sequence[float], width: float = 1.0) -> int:
-    """Most calls in any half-open window [t, t + width)."""
-    ordered = sorted(timestamps)
-    most, start = 0, 0
-    for end, t in enumerate(ordered):
-        while ordered[start] + width <= t:
-            start += 1
-        most = max(most, end - start + 1)
-    return most
 
 
 # ---------------------------------------------------------------- overall limit

@@ -43,6 +43,13 @@ def backoff(attempt: int, base_seconds: float) -> timedelta:
     return timedelta(seconds=base_seconds * 2 ** max(attempt - 1, 0))
 
 
+def next_attempt(attempts: int, now: datetime, *, retry: bool, backoff_seconds: float) -> datetime | None:
+    """When to try again after the ``attempts``-th failure; None: give up (report it failed)."""
+    if retry and attempts < MAX_ATTEMPTS:
+        return now + backoff(attempts, backoff_seconds)
+    return None
+
+
 def questionnaire_id_of(workshop: models.Workshop, kind: str) -> int:
     if kind == QuestionnaireKind.FOLLOWUP.value:
         return workshop.followup_questionnaire_id
@@ -321,12 +328,12 @@ def record_failure(
     delivery.attempts += 1
     delivery.error = error[:500]
     delivery.lease_until = None
-    if retry and delivery.attempts < MAX_ATTEMPTS:
-        delivery.status = DeliveryStatus.QUEUED
-        delivery.not_before = now + backoff(delivery.attempts, backoff_seconds)
-        return True
-    delivery.status = DeliveryStatus.FAILED
-    return False
+    again = next_attempt(delivery.attempts, now, retry=retry, backoff_seconds=backoff_seconds)
+    if again is None:
+        delivery.status = DeliveryStatus.FAILED
+        return False
+    delivery.status, delivery.not_before = DeliveryStatus.QUEUED, again
+    return True
 
 
 def record_questionnaire_failure(
@@ -337,11 +344,12 @@ def record_questionnaire_failure(
     if response is None or response.status is not ResponseStatus.PENDING:
         return False
     response.send_attempts += 1
-    if retry and response.send_attempts < MAX_ATTEMPTS:
-        response.next_attempt_at = now + backoff(response.send_attempts, backoff_seconds)
-        return True
-    response.status = ResponseStatus.FAILED
-    return False
+    again = next_attempt(response.send_attempts, now, retry=retry, backoff_seconds=backoff_seconds)
+    if again is None:
+        response.status = ResponseStatus.FAILED
+        return False
+    response.next_attempt_at = again
+    return True
 
 
 # --- finished sends -----------------------------------------------------------------------

@@ -35,8 +35,13 @@ class SchedulePolicy:
     quiet_hours: QuietHours = QuietHours()
 
 
+def timezone_name(workshop: models.Workshop, policy: SchedulePolicy) -> str:
+    """The workshop's own time zone, else the TIMEZONE setting."""
+    return workshop.timezone or policy.timezone
+
+
 def workshop_zone(workshop: models.Workshop, policy: SchedulePolicy) -> ZoneInfo:
-    return ZoneInfo(workshop.timezone or policy.timezone)
+    return ZoneInfo(timezone_name(workshop, policy))
 
 
 def due_after(base: datetime, delay: timedelta, zone: ZoneInfo, quiet: QuietHours) -> tuple[datetime, bool]:
@@ -87,6 +92,14 @@ def followup_send(db: Session, workshop: models.Workshop) -> ScheduledSend | Non
         .order_by(ScheduledSend.id.desc())
         .limit(1)
     )
+
+
+def questionnaire_to_remind(db: Session, workshop: models.Workshop) -> QuestionnaireKind:
+    """What /remind is about: the follow-up once it went out, else the evaluation."""
+    send = followup_send(db, workshop)
+    if send is not None and send.status in (SendStatus.RUNNING, SendStatus.DONE):
+        return QuestionnaireKind.FOLLOWUP
+    return QuestionnaireKind.EVALUATION
 
 
 def upcoming_reminders(db: Session, workshop: models.Workshop) -> list[ScheduledSend]:

@@ -9,7 +9,7 @@ on so a test can prove that the bot's rate limiter keeps it under the limits.
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from bot.fake_telegram.errors import ApiError
@@ -73,6 +73,17 @@ class FloodControl:
         if len(self._per_chat) > 1024:  # keep the per-chat table small: drop idle chats
             for key in [k for k, w in self._per_chat.items() if w[-1] + WINDOW <= arrived]:
                 del self._per_chat[key]
+
+
+def busiest_window(timestamps: Sequence[float], width: float = WINDOW) -> int:
+    """Most calls in any half-open window [t, t + width): what flood control counts."""
+    ordered = sorted(timestamps)
+    most, start = 0, 0
+    for end, moment in enumerate(ordered):
+        while ordered[start] + width <= moment:
+            start += 1
+        most = max(most, end - start + 1)
+    return most
 
 
 def _expire(window: deque[float], now: float) -> None:

@@ -197,9 +197,14 @@ def close_report(tr: Translator, sent: int, unreachable: int) -> str:
     return text
 
 
+def completion_rate(figures: DeliveryCounts) -> str:
+    """Share of those who received a questionnaire who finished it ("–" before anyone did)."""
+    return percent_text(100.0 * figures.completed / figures.sent) if figures.sent else "–"
+
+
 def live_progress(tr: Translator, figures: DeliveryCounts, *, final: bool) -> str:
     """The close report, kept up to date: sent, unreachable, and k / N answered."""
-    rate = percent_text(100.0 * figures.completed / figures.sent) if figures.sent else "–"
+    rate = completion_rate(figures)
     lines = [
         close_report(tr, figures.sent, figures.unreachable),
         "📈 " + tr.ngettext(
@@ -475,7 +480,7 @@ def followup_cancelled(tr: Translator, title: str) -> str:
 
 def followup_sent(tr: Translator, title: str, when: datetime, timezone: str, figures: DeliveryCounts) -> str:
     """The follow-up went out: when, and its own response rate."""
-    rate = percent_text(100.0 * figures.completed / figures.sent) if figures.sent else "–"
+    rate = completion_rate(figures)
     return (tr.gettext("📬 The follow-up survey of «%(title)s» went out on %(when)s.") % {
                 "title": escape(title), "when": tr.moment(when, timezone)}
             + "\n" + tr.ngettext("%(done)d of %(n)d has answered it (%(rate)s).",

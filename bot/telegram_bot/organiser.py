@@ -21,8 +21,10 @@ from bot.domain.schedule import (
     followup_send,
     parse_when,
     plan_after_close,
+    questionnaire_to_remind,
     reschedule_followup,
     set_workshop_timezone,
+    timezone_name,
     upcoming_reminders,
 )
 from bot.domain.export import export_table
@@ -45,7 +47,6 @@ from bot.rendering.chart_specs import chart_specs
 from bot.rendering.qr import join_link, qr_png
 from bot.rendering.report_content import report_content
 from bot.reports.pdf import render_report
-from bot.questionnaires.model import QuestionnaireKind
 from bot.storage.models import SendStatus, Workshop, utcnow
 from bot.telegram_bot.context import BotContext
 from bot.telegram_bot.outbox import CloseNotice
@@ -133,7 +134,7 @@ async def close(ctx: BotContext) -> None:
 
 
 def _zone(ctx: BotContext, workshop: Workshop) -> str:
-    return workshop.timezone or ctx.services.settings.timezone
+    return timezone_name(workshop, ctx.services.settings.schedule_policy)
 
 
 async def remind(ctx: BotContext) -> None:
@@ -144,10 +145,8 @@ async def remind(ctx: BotContext) -> None:
     if workshop.closed_at is None:
         await ctx.reply(texts.not_closed(ctx.tr))
         return
-    sent_followup = followup_send(ctx.db, workshop)
-    kind = (QuestionnaireKind.FOLLOWUP if sent_followup is not None
-            and sent_followup.status in (SendStatus.RUNNING, SendStatus.DONE) else QuestionnaireKind.EVALUATION)
     dispatcher = ctx.services.dispatcher
+    kind = questionnaire_to_remind(ctx.db, workshop)
     started = remind_now(ctx.db, workshop, kind.value, results_chat(ctx, workshop), ctx.user.language,
                          utcnow(), dispatcher.worker, ctx.services.settings.schedule_policy)
     await ctx.reply(texts.remind_started(ctx.tr, started.targets))

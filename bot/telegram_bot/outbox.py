@@ -2,8 +2,8 @@
 
 ``/close`` only queues; this drains the queue in the background so a 40-person workshop
 does not hold up other participants' buttons, and the dispatcher drains whatever a
-restart, a crash or a failed attempt left behind (and the follow-up surveys it queues). PTB's rate limiter paces the sends (30 a second overall)
-and retries after a 429.
+restart, a crash or a failed attempt left behind (and the follow-up surveys it queues).
+The rate limiter paces the sends and retries after a 429.
 """
 
 from __future__ import annotations
@@ -61,7 +61,7 @@ class Outbox:
         await self._idle.wait()
 
     async def drain_locked(self, bot: Bot) -> int:
-        """Drain, unless a drain is under way already (then it does the work)."""
+        """Drain once any drain under way has finished (one drain at a time per process)."""
         async with self._lock:
             return await self.drain(bot)
 
@@ -72,7 +72,7 @@ class Outbox:
                 if notice is not None:
                     await self._report(bot, notice)
         except Exception:
-            log.exception("outbox drain failed; the periodic job will retry")
+            log.exception("outbox drain failed; the dispatcher's next wake retries")
         finally:
             self._running -= 1
             if self._running == 0:
