@@ -38,7 +38,7 @@ from bot.storage import models  # noqa: E402
 from bot.storage.engine import make_engine, make_session_factory  # noqa: E402
 from bot.storage.migrations import upgrade_to_head  # noqa: E402
 from bot.storage.models import ResponseStatus, utcnow  # noqa: E402
-from bot.storage.scratch import scratch_postgres_if_reachable  # noqa: E402
+from telegram_sim.scratch_database import scratch_postgres_if_reachable  # noqa: E402
 
 POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 RUNS = 5

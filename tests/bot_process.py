@@ -18,7 +18,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
-from bot.fake_telegram import FakeBotApi
+from telegram_sim import FakeBotApi
 
 READY = "Application started"  # python-telegram-bot logs it once polling/webhook and jobs run
 STARTUP_TIMEOUT = 40.0  # seconds; a start takes 2–4 s (imports, migrations check), more on a busy box

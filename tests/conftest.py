@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.storage.engine import make_engine, make_session_factory
 from bot.storage.migrations import upgrade_to_head
 from bot.storage.models import Base
-from bot.storage.scratch import scratch_postgres_database
+from telegram_sim.scratch_database import scratch_postgres_database
 
 pytest_plugins = ["tests.conversation"]
 

@@ -12,7 +12,7 @@ from collections.abc import AsyncIterator, Callable
 
 import pytest
 
-from bot.fake_telegram import FakeBotApi, FakeUser
+from telegram_sim import FakeBotApi, FakeUser
 from bot.questionnaires.loader import default_questionnaire
 from bot.questionnaires.model import QuestionnaireKind
 from bot.simulation.live_bot import LiveBot

@@ -33,7 +33,7 @@ def test_domain_storage_and_rendering_data_stay_free_of_telegram(path: Path) -> 
     relative = path.relative_to(PACKAGE).parts
     if relative[0] in {"domain", "storage", "questionnaires", "i18n"}:
         assert "telegram" not in top_level_imports(path)
-    if relative[0] in {"rendering", "telegram_bot", "fake_telegram"}:
+    if relative[0] in {"rendering", "telegram_bot"}:
         assert "sqlalchemy" not in top_level_imports(path)
 
 

@@ -46,8 +46,8 @@ from telegram.ext import (
     filters,
 )
 
-from bot.fake_telegram import FakeBotApi, FakeUser, format_transcript, load_spec, tiny_png
-from bot.fake_telegram import spec as spec_module
+from telegram_sim import FakeBotApi, FakeUser, format_transcript, load_spec, tiny_png
+from telegram_sim import spec as spec_module
 
 
 

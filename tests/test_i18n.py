@@ -7,10 +7,10 @@ HTML tags (Telegram rejects a message whose tags do not balance).
 After changing interface strings in the code, refresh the catalogs with::
 
     pybabel extract -F babel.cfg --no-location --sort-output --project workshop-bot \\
-        -o locales/messages.pot bot
-    pybabel update -i locales/messages.pot -d locales --no-fuzzy-matching --ignore-obsolete
+        -o bot/locales/messages.pot bot
+    pybabel update -i bot/locales/messages.pot -d bot/locales --no-fuzzy-matching --ignore-obsolete
 
-then translate the new entries in every ``locales/*/LC_MESSAGES/messages.po``.
+then translate the new entries in every ``bot/locales/*/LC_MESSAGES/messages.po``.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ from bot.i18n.languages import SUPPORTED_LANGUAGES
 from bot.rendering import texts
 
 ROOT = Path(__file__).resolve().parents[1]
-LOCALES = ROOT / "locales"
+LOCALES = ROOT / "bot" / "locales"
 TEMPLATE = LOCALES / "messages.pot"
 KEYWORDS = {"gettext": None, "ngettext": (1, 2)}
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from bot.fake_telegram import FakeUser
+from telegram_sim import FakeUser
 from bot.questionnaires.model import QuestionnaireKind
 from bot.simulation.live_bot import LiveBot
 from bot.storage import models

@@ -29,7 +29,7 @@ from bot.domain.participation import join_workshop
 from bot.domain.schedule import SchedulePolicy, plan_after_close
 from bot.domain.users import TelegramIdentity, get_or_create_user
 from bot.domain.workshops import close_workshop, create_workshop
-from bot.fake_telegram import FakeBotApi
+from telegram_sim import FakeBotApi
 from bot.storage import models
 from bot.storage.engine import DbSession
 from bot.storage.models import Delivery, DeliveryStatus, ScheduledSend, SendPurpose, SendStatus, utcnow

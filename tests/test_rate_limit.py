@@ -18,9 +18,9 @@ import pytest
 from telegram.error import Forbidden, RetryAfter
 from telegram.ext import ExtBot
 
-from bot.fake_telegram import FakeBotApi, FakeUser
-from bot.fake_telegram.calls import ApiCall
-from bot.fake_telegram.flood import busiest_window
+from telegram_sim import FakeBotApi, FakeUser
+from telegram_sim.calls import ApiCall
+from telegram_sim.flood import busiest_window
 from bot.telegram_bot.rate_limit import TelegramRateLimiter
 
 JITTER = 0.03  # seconds of arrival jitter tolerated when checking spacing at the server

@@ -17,7 +17,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.config import Settings
-from bot.fake_telegram import FakeUser
+from telegram_sim import FakeUser
 from bot.simulation.live_bot import LiveBot
 from bot.storage.engine import DbSession
 from bot.storage.models import Delivery, DeliveryStatus, User

@@ -8,7 +8,7 @@ from datetime import timedelta
 
 from openpyxl import load_workbook
 
-from bot.fake_telegram import FakeUser
+from telegram_sim import FakeUser
 from bot.questionnaires.model import QuestionnaireKind
 from bot.simulation.live_bot import LiveBot
 from bot.storage.models import utcnow

@@ -9,6 +9,7 @@ from __future__ import annotations
 import gettext
 from datetime import datetime
 from functools import cache
+from importlib.resources import files
 from io import BytesIO
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -20,7 +21,7 @@ from babel.messages.pofile import read_po
 
 from bot.i18n.languages import DEFAULT_LANGUAGE, RTL_LANGUAGES, SUPPORTED_LANGUAGES
 
-LOCALES_DIR = Path(__file__).resolve().parents[2] / "locales"
+LOCALES_DIR = Path(str(files("bot") / "locales"))  # package data: ships inside the wheel
 # Number formats follow the Maghreb: 4,2 in Arabic as in French (Latin digits).
 NUMBER_LOCALES: dict[str, str] = {"ar": "ar_MA", "fr": "fr", "en": "en"}
 DOMAIN = "messages"

@@ -16,7 +16,7 @@ from typing import Any
 from telegram.ext import Application
 
 from bot.config import Settings
-from bot.fake_telegram import FakeBotApi
+from telegram_sim import FakeBotApi
 from bot.storage.engine import DbSession
 from bot.telegram_bot.application import ALLOWED_UPDATES, build_application
 from bot.telegram_bot.services import services_of

@@ -1,19 +1,20 @@
-"""Apply the Alembic migrations in ``migrations/`` (``workshop-bot migrate``, and at ``run``)."""
+"""Apply the Alembic migrations shipped in ``bot/migrations`` (``workshop-bot migrate``, and at ``run``).
+
+The revisions are package data, found through the package (``bot:migrations``), so an
+installed wheel migrates exactly like a checkout."""
 
 from __future__ import annotations
-
-from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine
 
-MIGRATIONS_DIR = Path(__file__).resolve().parents[2] / "migrations"
+MIGRATIONS = "bot:migrations"  # Alembic's package-resource form of script_location
 
 
 def alembic_config(database_url: str) -> Config:
     config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    config.set_main_option("script_location", MIGRATIONS)
     config.attributes["database_url"] = database_url
     return config
 

@@ -12,12 +12,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from bot.fake_telegram.calls import MethodHandler, UploadedFile
-from bot.fake_telegram.errors import ApiError, bad_request
-from bot.fake_telegram.images import check_photo, image_mime
+from telegram_sim.calls import MethodHandler, UploadedFile
+from telegram_sim.errors import ApiError, bad_request
+from telegram_sim.images import check_photo, image_mime
 
 if TYPE_CHECKING:
-    from bot.fake_telegram.server import FakeBotApi
+    from telegram_sim.server import FakeBotApi
 
 _MAX_DOWNLOAD_BYTES = 20 * 1024 * 1024
 

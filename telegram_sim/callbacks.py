@@ -10,18 +10,18 @@ import time
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
-from bot.fake_telegram.calls import MethodHandler, UploadedFile
-from bot.fake_telegram.chats import ChatDirectory
-from bot.fake_telegram.errors import bad_request
-from bot.fake_telegram.formatting import utf16_len
-from bot.fake_telegram.transcript import TranscriptEntry
-from bot.fake_telegram.updates import UpdateQueue
-from bot.fake_telegram.validation import MAX_CALLBACK_ANSWER_LENGTH
-from bot.fake_telegram.views import CallbackAnswer, CallbackQueryRecord
+from telegram_sim.calls import MethodHandler, UploadedFile
+from telegram_sim.chats import ChatDirectory
+from telegram_sim.errors import bad_request
+from telegram_sim.formatting import utf16_len
+from telegram_sim.transcript import TranscriptEntry
+from telegram_sim.updates import UpdateQueue
+from telegram_sim.validation import MAX_CALLBACK_ANSWER_LENGTH
+from telegram_sim.views import CallbackAnswer, CallbackQueryRecord
 
 if TYPE_CHECKING:
-    from bot.fake_telegram.client import FakeChat, FakeUser
-    from bot.fake_telegram.server import FakeBotApi
+    from telegram_sim.client import FakeChat, FakeUser
+    from telegram_sim.server import FakeBotApi
 
 
 class CallbackQueries:

@@ -24,27 +24,27 @@ from typing import Any
 
 import tornado.web
 
-from bot.fake_telegram.bot_settings import BotSettings
-from bot.fake_telegram.callbacks import CallbackQueries
-from bot.fake_telegram.calls import ApiCall, MethodHandler, UploadedFile
-from bot.fake_telegram.chats import ChatDirectory
-from bot.fake_telegram.client import FakeChat, FakeGroup, FakeUser
-from bot.fake_telegram.errors import ApiError
-from bot.fake_telegram.faults import FaultPlan, HoldPlan
-from bot.fake_telegram.files import FileStore, StoredFile
-from bot.fake_telegram.flood import FloodControl
-from bot.fake_telegram.http_transport import (
+from telegram_sim.bot_settings import BotSettings
+from telegram_sim.callbacks import CallbackQueries
+from telegram_sim.calls import ApiCall, MethodHandler, UploadedFile
+from telegram_sim.chats import ChatDirectory
+from telegram_sim.client import FakeChat, FakeGroup, FakeUser
+from telegram_sim.errors import ApiError
+from telegram_sim.faults import FaultPlan, HoldPlan
+from telegram_sim.files import FileStore, StoredFile
+from telegram_sim.flood import FloodControl
+from telegram_sim.http_transport import (
     LoopbackHttpServer,
     read_request,
     write_download,
     write_json,
     write_not_found,
 )
-from bot.fake_telegram.messages import BotMessages
-from bot.fake_telegram.spec import ApiSpec, decode_params, load_spec
-from bot.fake_telegram.transcript import TranscriptEntry
-from bot.fake_telegram.updates import UpdateQueue
-from bot.fake_telegram.views import CallbackAnswer, CallbackQueryRecord
+from telegram_sim.messages import BotMessages
+from telegram_sim.spec import ApiSpec, decode_params, load_spec
+from telegram_sim.transcript import TranscriptEntry
+from telegram_sim.updates import UpdateQueue
+from telegram_sim.views import CallbackAnswer, CallbackQueryRecord
 
 __all__ = ["ApiCall", "FakeBotApi", "StoredFile", "UploadedFile"]
 

@@ -14,14 +14,14 @@ import re
 import time
 from typing import TYPE_CHECKING, Any
 
-from bot.fake_telegram.errors import ApiError, bad_request
-from bot.fake_telegram.formatting import utf16_len
-from bot.fake_telegram.images import tiny_png
-from bot.fake_telegram.transcript import TranscriptEntry
-from bot.fake_telegram.views import BotMessage, CallbackAnswer
+from telegram_sim.errors import ApiError, bad_request
+from telegram_sim.formatting import utf16_len
+from telegram_sim.images import tiny_png
+from telegram_sim.transcript import TranscriptEntry
+from telegram_sim.views import BotMessage, CallbackAnswer
 
 if TYPE_CHECKING:
-    from bot.fake_telegram.server import FakeBotApi
+    from telegram_sim.server import FakeBotApi
 
 _COMMAND_RE = re.compile(r"/[A-Za-z0-9_]{1,64}(?:@[A-Za-z0-9_]{3,32})?(?![A-Za-z0-9_@])")
 

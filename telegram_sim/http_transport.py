@@ -17,8 +17,8 @@ import tornado.httpserver
 import tornado.netutil
 import tornado.web
 
-from bot.fake_telegram.calls import UploadedFile
-from bot.fake_telegram.errors import bad_request
+from telegram_sim.calls import UploadedFile
+from telegram_sim.errors import bad_request
 
 _MAX_BODY_BYTES = 60 * 1024 * 1024
 _NOT_FOUND = {"ok": False, "error_code": 404, "description": "Not Found"}

@@ -13,7 +13,7 @@ from collections.abc import Hashable
 from dataclasses import dataclass
 from typing import Any
 
-from bot.fake_telegram.errors import ApiError
+from telegram_sim.errors import ApiError
 
 
 @dataclass

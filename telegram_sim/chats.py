@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from bot.fake_telegram.calls import MethodHandler, UploadedFile
-from bot.fake_telegram.client import FakeChat, FakeGroup, FakeUser
-from bot.fake_telegram.errors import bad_request
+from telegram_sim.calls import MethodHandler, UploadedFile
+from telegram_sim.client import FakeChat, FakeGroup, FakeUser
+from telegram_sim.errors import bad_request
 
 if TYPE_CHECKING:
-    from bot.fake_telegram.server import FakeBotApi
+    from telegram_sim.server import FakeBotApi
 
 
 class ChatDirectory:

@@ -12,7 +12,7 @@ from collections import deque
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from bot.fake_telegram.errors import ApiError
+from telegram_sim.errors import ApiError
 
 WINDOW = 1.0  # seconds
 

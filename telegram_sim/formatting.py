@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.fake_telegram.errors import ApiError, bad_request
+from telegram_sim.errors import ApiError, bad_request
 
 PARSE_MODES = ("html", "markdown", "markdownv2")
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit
 
-from bot.fake_telegram.errors import bad_request
-from bot.fake_telegram.formatting import utf16_len
+from telegram_sim.errors import bad_request
+from telegram_sim.formatting import utf16_len
 
 MAX_TEXT_LENGTH = 4096
 MAX_CAPTION_LENGTH = 1024

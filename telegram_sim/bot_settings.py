@@ -9,9 +9,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from bot.fake_telegram.calls import MethodHandler, UploadedFile
-from bot.fake_telegram.chats import ChatDirectory
-from bot.fake_telegram.errors import bad_request
+from telegram_sim.calls import MethodHandler, UploadedFile
+from telegram_sim.chats import ChatDirectory
+from telegram_sim.errors import bad_request
 
 # set/get method pairs of the bot's texts, and the parameter each one carries.
 _BOT_TEXTS = (

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.fake_telegram.formatting import format_text
-from bot.fake_telegram.validation import check_reply_markup, check_text_length
-from bot.fake_telegram.views import Button
+from telegram_sim.formatting import format_text
+from telegram_sim.validation import check_reply_markup, check_text_length
+from telegram_sim.views import Button
 
 
 def text_fields(params: dict[str, Any]) -> tuple[str, dict[str, Any]]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import struct
 import zlib
 
-from bot.fake_telegram.errors import bad_request
+from telegram_sim.errors import bad_request
 
 
 def image_size(data: bytes) -> tuple[int, int] | None:

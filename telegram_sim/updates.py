@@ -14,8 +14,8 @@ import time
 from collections.abc import Hashable
 from typing import Any
 
-from bot.fake_telegram.calls import MethodHandler, UploadedFile
-from bot.fake_telegram.errors import ApiError
+from telegram_sim.calls import MethodHandler, UploadedFile
+from telegram_sim.errors import ApiError
 
 # Telegram's default when allowed_updates is empty: everything but chat_member and reactions.
 _DEFAULT_UPDATE_TYPES = frozenset(

@@ -11,23 +11,23 @@ import time
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
-from bot.fake_telegram.calls import MethodHandler, UploadedFile
-from bot.fake_telegram.chats import ChatDirectory
-from bot.fake_telegram.client import FakeChat, FakeGroup, FakeUser
-from bot.fake_telegram.content import (
+from telegram_sim.calls import MethodHandler, UploadedFile
+from telegram_sim.chats import ChatDirectory
+from telegram_sim.client import FakeChat, FakeGroup, FakeUser
+from telegram_sim.content import (
     buttons,
     caption_fields,
     checked_markup,
     inline_keyboard,
     text_fields,
 )
-from bot.fake_telegram.errors import ApiError, bad_request
-from bot.fake_telegram.files import FileStore, StoredFile
-from bot.fake_telegram.transcript import TranscriptEntry
-from bot.fake_telegram.views import BotMessage, Button
+from telegram_sim.errors import ApiError, bad_request
+from telegram_sim.files import FileStore, StoredFile
+from telegram_sim.transcript import TranscriptEntry
+from telegram_sim.views import BotMessage, Button
 
 if TYPE_CHECKING:
-    from bot.fake_telegram.server import FakeBotApi
+    from telegram_sim.server import FakeBotApi
 
 _CHAT_ACTIONS = frozenset(
     """typing upload_photo record_video upload_video record_voice upload_voice upload_document

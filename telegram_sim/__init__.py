@@ -5,15 +5,15 @@ people (``FakeUser``) and groups (``FakeGroup``) produce the updates and see wha
 bot sent. See ``server`` for the API side and ``client`` for the user side.
 """
 
-from bot.fake_telegram.calls import ApiCall, UploadedFile
-from bot.fake_telegram.client import FakeChat, FakeGroup, FakeUser
-from bot.fake_telegram.errors import ApiError
-from bot.fake_telegram.files import StoredFile
-from bot.fake_telegram.images import tiny_png
-from bot.fake_telegram.server import FakeBotApi
-from bot.fake_telegram.spec import ApiSpec, load_spec
-from bot.fake_telegram.transcript import TranscriptEntry, format_transcript
-from bot.fake_telegram.views import BotMessage, Button, CallbackAnswer, CallbackQueryRecord
+from telegram_sim.calls import ApiCall, UploadedFile
+from telegram_sim.client import FakeChat, FakeGroup, FakeUser
+from telegram_sim.errors import ApiError
+from telegram_sim.files import StoredFile
+from telegram_sim.images import tiny_png
+from telegram_sim.server import FakeBotApi
+from telegram_sim.spec import ApiSpec, load_spec
+from telegram_sim.transcript import TranscriptEntry, format_transcript
+from telegram_sim.views import BotMessage, Button, CallbackAnswer, CallbackQueryRecord
 
 __all__ = [
     "ApiCall",

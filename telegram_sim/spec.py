@@ -22,7 +22,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from bot.fake_telegram.errors import ApiError, bad_request
+from telegram_sim.errors import ApiError, bad_request
 
 SPEC_ENV_VAR = "BOTAPI_METHODS_JSON"
 SPEC_FILE_NAME = "botapi-methods.json"
