@@ -49,19 +49,20 @@ from sqlalchemy.orm import Session, sessionmaker  # noqa: E402
 from bot.config import Settings  # noqa: E402
 from bot.domain.dispatch import remind_now  # noqa: E402
 from bot.domain.workshops import create_workshop  # noqa: E402
-from telegram_sim.calls import ApiCall  # noqa: E402
-from telegram_sim.flood import busiest_window  # noqa: E402
 from bot.questionnaires.loader import default_questionnaire  # noqa: E402
 from bot.questionnaires.model import QuestionnaireKind  # noqa: E402
+from bot.results.statuses import ResponseStatus
 from bot.simulation.live_bot import LiveBot  # noqa: E402
 from bot.storage import models  # noqa: E402
 from bot.storage.engine import make_engine, make_session_factory  # noqa: E402
 from bot.storage.migrations import upgrade_to_head  # noqa: E402
-from bot.storage.models import Delivery, ResponseStatus, utcnow  # noqa: E402
-from telegram_sim.scratch_database import scratch_postgres_if_reachable  # noqa: E402
+from bot.storage.models import Delivery, utcnow
 from bot.telegram_bot.dispatcher import CLAIM_BATCH  # noqa: E402
 from bot.telegram_bot.rate_limit import TelegramRateLimiter  # noqa: E402
 from bot.telegram_bot.services import services_of  # noqa: E402
+from telegram_sim.calls import ApiCall  # noqa: E402
+from telegram_sim.flood import busiest_window  # noqa: E402
+from telegram_sim.scratch_database import scratch_postgres_if_reachable  # noqa: E402
 
 POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 CEILING = 30  # Telegram's overall limit, messages per second

@@ -28,16 +28,18 @@ from sqlalchemy import Engine, event, insert, text  # noqa: E402
 from bot.charts import render_charts  # noqa: E402
 from bot.domain.questionnaire_store import store_questionnaire  # noqa: E402
 from bot.domain.reversals import find_reversals  # noqa: E402
-from bot.domain.stats import Breakdown, collect_stats  # noqa: E402
+from bot.domain.stats import collect_stats
 from bot.i18n import translator  # noqa: E402
 from bot.questionnaires.loader import default_questionnaire  # noqa: E402
 from bot.questionnaires.model import QuestionnaireKind, QuestionType  # noqa: E402
 from bot.rendering.chart_specs import chart_specs  # noqa: E402
 from bot.rendering.texts import stats_summary  # noqa: E402
+from bot.results.stats import Breakdown
+from bot.results.statuses import ResponseStatus
 from bot.storage import models  # noqa: E402
 from bot.storage.engine import make_engine, make_session_factory  # noqa: E402
 from bot.storage.migrations import upgrade_to_head  # noqa: E402
-from bot.storage.models import ResponseStatus, utcnow  # noqa: E402
+from bot.storage.models import utcnow
 from telegram_sim.scratch_database import scratch_postgres_if_reachable  # noqa: E402
 
 POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"

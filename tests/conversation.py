@@ -12,11 +12,11 @@ from collections.abc import AsyncIterator, Callable
 
 import pytest
 
-from telegram_sim import FakeBotApi, FakeUser
 from bot.questionnaires.loader import default_questionnaire
 from bot.questionnaires.model import QuestionnaireKind
 from bot.simulation.live_bot import LiveBot
 from bot.storage.engine import DbSession
+from telegram_sim import FakeBotApi, FakeUser
 
 ORGANISER_ID = 1
 JOIN_LINK = re.compile(r"https://t\.me/WorkshopTestBot\?start=([A-Za-z0-9_-]+)")

@@ -3,12 +3,64 @@
 from __future__ import annotations
 
 import ast
+from functools import cache
 from pathlib import Path
 
 import pytest
 
-PACKAGE = Path(__file__).resolve().parents[1] / "bot"
+ROOT = Path(__file__).resolve().parents[1]
+PACKAGE = ROOT / "bot"
 MODULES = sorted(PACKAGE.rglob("*.py"))
+
+
+def module_name(path: Path) -> str:
+    parts = list(path.relative_to(ROOT).with_suffix("").parts)
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+MODULE_PATHS = {module_name(path): path for path in MODULES}
+
+
+def imported_names(path: Path) -> set[str]:
+    """Every dotted name a module imports at run time (``TYPE_CHECKING`` blocks excluded)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    type_checking = {
+        id(child)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.If) and getattr(node.test, "id", None) == "TYPE_CHECKING"
+        for child in ast.walk(node)
+    }
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if id(node) in type_checking:
+            continue
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.add(node.module)
+            names.update(f"{node.module}.{alias.name}" for alias in node.names)
+    return names
+
+
+@cache
+def imports_through_bot(name: str) -> frozenset[str]:
+    """Top-level packages a module pulls in, following every import inside ``bot.*``."""
+    seen: set[str] = set()
+    external: set[str] = set()
+    stack = [name]
+    while stack:
+        current = stack.pop()
+        if current in seen:
+            continue
+        seen.add(current)
+        for imported in imported_names(MODULE_PATHS[current]):
+            parts = imported.split(".")
+            if parts[0] != "bot":
+                external.add(parts[0])
+                continue
+            # importing bot.a.b runs bot/__init__, bot/a/__init__ and bot/a/b
+            stack.extend(".".join(parts[:i]) for i in range(1, len(parts) + 1) if ".".join(parts[:i]) in MODULE_PATHS)
+    return frozenset(external)
 
 
 def top_level_imports(path: Path) -> set[str]:
@@ -48,8 +100,31 @@ def test_figures_are_made_without_pyplot(path: Path) -> None:
 
 @pytest.mark.parametrize("path", MODULES, ids=lambda p: str(p.relative_to(PACKAGE)))
 def test_drawing_and_files_stay_free_of_telegram_and_sqlalchemy(path: Path) -> None:
-    if path.relative_to(PACKAGE).parts[0] in {"charts", "reports", "exports"}:
-        assert not {"telegram", "sqlalchemy"} & top_level_imports(path)
+    if path.relative_to(PACKAGE).parts[0] in {"charts", "reports", "exports", "results"}:
+        assert not {"telegram", "sqlalchemy"} & imports_through_bot(module_name(path))
+
+
+@pytest.mark.parametrize("path", MODULES, ids=lambda p: str(p.relative_to(PACKAGE)))
+def test_rendering_never_reaches_the_database_even_indirectly(path: Path) -> None:
+    """Texts, keyboards, charts and reports read plain results (``bot.results``), not queries."""
+    if path.relative_to(PACKAGE).parts[0] in {"rendering", "charts", "reports", "exports", "results", "i18n"}:
+        assert "sqlalchemy" not in imports_through_bot(module_name(path))
+
+
+def test_the_following_of_imports_sees_an_indirect_import() -> None:
+    """The check above is not vacuous: a domain module reaches SQLAlchemy through storage."""
+    assert "sqlalchemy" in imports_through_bot("bot.domain.outcomes") or "sqlalchemy" in imports_through_bot(
+        "bot.domain.stats"
+    )
+    assert "sqlalchemy" not in imports_through_bot("bot.rendering.texts")
+
+
+def test_the_product_does_not_ship_the_simulator() -> None:
+    """Only the demo may use telegram_sim (the fake Bot API): the bot runs without it."""
+    users = {module_name(p) for p in MODULES if "telegram_sim" in imports_through_bot(module_name(p))}
+    # the command line imports the demo inside `workshop-bot demo` only
+    assert users <= {"bot.simulation.demo", "bot.simulation.live_bot", "bot.simulation", "bot.cli", "bot.__main__"}
+    assert "telegram_sim" not in imports_through_bot("bot.telegram_bot.application")
 
 
 def test_no_catch_all_modules() -> None:

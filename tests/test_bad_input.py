@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from telegram_sim import FakeUser
 from bot.questionnaires.model import QuestionnaireKind
+from bot.results.statuses import ResponseStatus
 from bot.simulation.live_bot import LiveBot
 from bot.storage import models
-from bot.storage.models import TEXT_ANSWER_MAX, ResponseStatus
+from bot.storage.models import TEXT_ANSWER_MAX
+from telegram_sim import FakeUser
 from tests.conversation import new_workshop, option, question_text, say, tap
 
 NBSP = "\u00a0"

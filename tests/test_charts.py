@@ -25,11 +25,25 @@ from matplotlib.figure import Figure
 from matplotlib.ft2font import FT2Font
 from matplotlib.patches import Rectangle
 
-from bot.charts import ChartLabels, ChartSpec, Series, build_figure, render_chart, render_charts
+from bot.charts import (
+    ChartLabels,
+    ChartSpec,
+    Series,
+    build_figure,
+    render_chart,
+    render_charts,
+)
 from bot.charts import draw as chart_draw
 from bot.charts.fonts import FONT_DIR, FONT_FILES, font_paths, font_properties
 from bot.charts.text import (
-    RLM, directional, percent, shape_line, strip_marks, text_width, value_label, wrap,
+    RLM,
+    directional,
+    percent,
+    shape_line,
+    strip_marks,
+    text_width,
+    value_label,
+    wrap,
 )
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"

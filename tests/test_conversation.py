@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from telegram_sim import FakeUser
 from bot.questionnaires.model import QuestionnaireKind
+from bot.results.statuses import ResponseStatus
 from bot.simulation.live_bot import LiveBot
 from bot.storage import models
-from bot.storage.models import ResponseStatus
+from telegram_sim import FakeUser
 from tests.conversation import new_workshop, option, question_text, say, tap
 
 PROFILE = QuestionnaireKind.PROFILE

@@ -7,13 +7,29 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bot.domain import answering
-from bot.domain.errors import InvalidAnswer, NothingSelected, StaleQuestion, WorkshopNotFound
-from bot.domain.participation import JoinStatus, join_workshop, pending_outbox, pending_responses_of
+from bot.domain.errors import (
+    InvalidAnswer,
+    NothingSelected,
+    StaleQuestion,
+    WorkshopNotFound,
+)
+from bot.domain.participation import (
+    JoinStatus,
+    join_workshop,
+    pending_outbox,
+    pending_responses_of,
+)
 from bot.domain.stats import workshop_stats
-from bot.domain.users import TelegramIdentity, forget_user, get_or_create_user, mark_blocked
+from bot.domain.users import (
+    TelegramIdentity,
+    forget_user,
+    get_or_create_user,
+    mark_blocked,
+)
 from bot.domain.workshops import close_workshop, create_workshop, workshop_for_organiser
+from bot.results.statuses import ResponseStatus
 from bot.storage import models
-from bot.storage.models import TEXT_ANSWER_MAX, ResponseStatus
+from bot.storage.models import TEXT_ANSWER_MAX
 
 
 def user(db: Session, user_id: int, language: str | None = "fr") -> models.User:

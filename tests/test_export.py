@@ -14,13 +14,14 @@ from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
 from bot.domain import answering
-from bot.domain.export import ExportTable, export_table
+from bot.domain.export import export_table
 from bot.domain.participation import join_workshop, queue_response
 from bot.domain.users import TelegramIdentity, get_or_create_user
 from bot.domain.workshops import close_workshop, create_workshop
 from bot.exports.csv_file import to_csv
 from bot.exports.xlsx_file import safe_sheet_title, to_xlsx
 from bot.questionnaires.model import QuestionnaireKind, QuestionType
+from bot.results.export import ExportTable
 from bot.storage import models
 
 SKIP = object()

@@ -50,7 +50,6 @@ from telegram_sim import FakeBotApi, FakeUser, format_transcript, load_spec, tin
 from telegram_sim import spec as spec_module
 
 
-
 @pytest.fixture
 async def bot(server: FakeBotApi) -> AsyncIterator[Bot]:
     async with _bot_for(server) as real_bot:

@@ -4,12 +4,19 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from telegram_sim import FakeUser
 from bot.questionnaires.model import QuestionnaireKind
 from bot.simulation.live_bot import LiveBot
 from bot.storage import models
 from bot.storage.engine import DbSession
-from tests.conversation import ORGANISER_ID, new_workshop, option, question_text, say, tap
+from telegram_sim import FakeUser
+from tests.conversation import (
+    ORGANISER_ID,
+    new_workshop,
+    option,
+    question_text,
+    say,
+    tap,
+)
 
 NBSP, NNBSP = "\u00a0", "\u202f"
 PROFILE = QuestionnaireKind.PROFILE

@@ -29,10 +29,11 @@ from bot.domain.participation import join_workshop
 from bot.domain.schedule import SchedulePolicy, plan_after_close
 from bot.domain.users import TelegramIdentity, get_or_create_user
 from bot.domain.workshops import close_workshop, create_workshop
-from telegram_sim import FakeBotApi
+from bot.results.statuses import DeliveryStatus, SendPurpose, SendStatus
 from bot.storage import models
 from bot.storage.engine import DbSession
-from bot.storage.models import Delivery, DeliveryStatus, ScheduledSend, SendPurpose, SendStatus, utcnow
+from bot.storage.models import Delivery, ScheduledSend, utcnow
+from telegram_sim import FakeBotApi
 from tests.bot_process import BotProcess, BotProcesses, free_port, webhook_args
 
 ORGANISER = 1

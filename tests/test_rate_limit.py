@@ -18,10 +18,10 @@ import pytest
 from telegram.error import Forbidden, RetryAfter
 from telegram.ext import ExtBot
 
+from bot.telegram_bot.rate_limit import TelegramRateLimiter
 from telegram_sim import FakeBotApi, FakeUser
 from telegram_sim.calls import ApiCall
 from telegram_sim.flood import busiest_window
-from bot.telegram_bot.rate_limit import TelegramRateLimiter
 
 JITTER = 0.03  # seconds of arrival jitter tolerated when checking spacing at the server
 BROADCAST = {"broadcast": True}

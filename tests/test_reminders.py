@@ -17,11 +17,12 @@ import pytest
 from sqlalchemy import select
 
 from bot.config import Settings
-from telegram_sim import FakeUser
+from bot.questionnaires.model import QuestionnaireKind
+from bot.results.statuses import DeliveryStatus
 from bot.simulation.live_bot import LiveBot
 from bot.storage.engine import DbSession
-from bot.storage.models import Delivery, DeliveryStatus, User
-from bot.questionnaires.model import QuestionnaireKind
+from bot.storage.models import Delivery, User
+from telegram_sim import FakeUser
 from tests.conversation import ORGANISER_ID, new_workshop, option, say, tap
 
 FOLLOWUP = QuestionnaireKind.FOLLOWUP

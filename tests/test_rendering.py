@@ -4,14 +4,20 @@ from __future__ import annotations
 
 import pytest
 
-from bot.domain.answering import QuestionView
 from bot.i18n import translator
 from bot.questionnaires.loader import default_questionnaire
 from bot.questionnaires.model import QuestionnaireKind
 from bot.rendering import texts
-from bot.rendering.callback_data import MAX_CALLBACK_BYTES, Action, Payload, parse, question_payload
+from bot.rendering.callback_data import (
+    MAX_CALLBACK_BYTES,
+    Action,
+    Payload,
+    parse,
+    question_payload,
+)
 from bot.rendering.keyboards import question_keyboard
 from bot.rendering.qr import join_link, qr_png
+from bot.results.questions import QuestionView
 
 
 @pytest.mark.parametrize("kind", list(QuestionnaireKind))

@@ -15,12 +15,11 @@ import shutil
 import subprocess
 import time
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 import pytest
-from dataclasses import replace
-
 from matplotlib.backends.backend_pdf import PdfPages
 from matplotlib.figure import Figure
 from PIL import Image
@@ -35,12 +34,22 @@ from bot.questionnaires.model import Question, QuestionnaireKind, QuestionType
 from bot.reports import FollowupRow, FreeText, ReportData, layout_report, render_report
 from bot.reports.canvas import ReportText, page_figure
 from bot.reports.layout import (
-    BOTTOM, CONTENT_W, MARGIN_X, PAGE_H, PAGE_W, TOP, Block, ChartItem, RuleItem, Section, TextItem,
-    line_blocks, paginate,
+    BOTTOM,
+    CONTENT_W,
+    MARGIN_X,
+    PAGE_H,
+    PAGE_W,
+    TOP,
+    Block,
+    ChartItem,
+    RuleItem,
+    Section,
+    TextItem,
+    line_blocks,
+    paginate,
 )
 from bot.reports.paragraphs import clean, height_of, visible, wrap_lines, wrap_paragraph
 from bot.reports.pdf import ANSWER_SIZE, BULLET_INDENT, TITLE_SIZE
-
 
 # --------------------------------------------------------------------------- content
 

@@ -8,11 +8,11 @@ from datetime import timedelta
 
 from openpyxl import load_workbook
 
-from telegram_sim import FakeUser
 from bot.questionnaires.model import QuestionnaireKind
 from bot.simulation.live_bot import LiveBot
 from bot.storage.models import utcnow
 from bot.telegram_bot.progress import refresh_progress
+from telegram_sim import FakeUser
 from tests.conversation import new_workshop, option, say, tap
 
 PROFILE = QuestionnaireKind.PROFILE

@@ -30,9 +30,10 @@ from bot.domain.schedule import (
 )
 from bot.domain.users import forget_user, mark_blocked, set_reminders
 from bot.domain.workshops import close_workshop, create_workshop
+from bot.results.statuses import DeliveryStatus, ResponseStatus, SendPurpose, SendStatus
 from bot.storage import models
+from bot.storage.models import Delivery, ScheduledSend
 from bot.storage.single_process import hold_single_process_lock
-from bot.storage.models import Delivery, DeliveryStatus, ResponseStatus, ScheduledSend, SendPurpose, SendStatus
 from tests.test_domain import user
 
 CASABLANCA = ZoneInfo("Africa/Casablanca")

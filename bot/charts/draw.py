@@ -40,7 +40,13 @@ from PIL import Image
 from bot.charts.data import ChartSpec
 from bot.charts.fonts import font_properties
 from bot.charts.text import (
-    block_height, directional, line_box, shape_line, text_width, value_label, wrap,
+    block_height,
+    directional,
+    line_box,
+    shape_line,
+    text_width,
+    value_label,
+    wrap,
 )
 
 DPI = 200

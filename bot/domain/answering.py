@@ -8,53 +8,22 @@ answer.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.domain.errors import InvalidAnswer, NothingSelected, StaleQuestion
 from bot.domain.participation import queue_response, workshop_of_response
 from bot.domain.questionnaire_store import questionnaire_by_id
-from bot.questionnaires.model import Question, Questionnaire, QuestionnaireKind, QuestionType
+from bot.questionnaires.model import (
+    Question,
+    Questionnaire,
+    QuestionnaireKind,
+    QuestionType,
+)
+from bot.results.questions import Progress, QuestionView
+from bot.results.statuses import ResponseStatus
 from bot.storage import models
-from bot.storage.models import TEXT_ANSWER_MAX, ResponseStatus, utcnow
-
-
-@dataclass(frozen=True)
-class QuestionView:
-    """A question as the participant should see it now, with what they already chose."""
-
-    response_id: int
-    questionnaire: Questionnaire
-    index: int
-    question: Question
-    selected: tuple[str, ...] = ()  # choice/yesno: the stored option; multi: ticked options
-    rating: int | None = None
-    text: str | None = None
-    skipped: bool = False
-
-    @property
-    def total(self) -> int:
-        return len(self.questionnaire.questions)
-
-    @property
-    def can_go_back(self) -> bool:
-        return self.index > 0
-
-    @property
-    def has_answer(self) -> bool:
-        return bool(self.selected) or self.rating is not None or self.text is not None
-
-
-@dataclass(frozen=True)
-class Progress:
-    """What one answer led to: the answered question (to edit its message), then next."""
-
-    answered: QuestionView
-    next: QuestionView | None  # None: the questionnaire is complete
-    truncated: bool = False  # a text answer longer than TEXT_ANSWER_MAX was cut
-    queued_response_ids: tuple[int, ...] = ()  # questionnaires now owed (to send right away)
+from bot.storage.models import TEXT_ANSWER_MAX, utcnow
 
 
 def _questionnaire(db: Session, response: models.Response) -> Questionnaire:

@@ -2,27 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from bot.results.delivery import DeliveryCounts
+from bot.results.statuses import ResponseStatus
 from bot.storage import models
-from bot.storage.models import ResponseStatus
-
-
-@dataclass(frozen=True)
-class DeliveryCounts:
-    sent: int  # the first question reached them (answering or done)
-    queued: int  # still waiting to be sent
-    unreachable: int  # blocked the bot
-    completed: int = 0  # answered the whole questionnaire (part of ``sent``)
-    failed: int = 0  # Telegram kept refusing it (not a block), after every retry
-
-    @property
-    def done(self) -> bool:
-        """Nothing left to send and everyone it reached has finished."""
-        return self.queued == 0 and self.completed >= self.sent
 
 
 def delivery_counts(db: Session, workshop: models.Workshop, questionnaire_id: int | None = None) -> DeliveryCounts:

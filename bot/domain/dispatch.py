@@ -10,7 +10,6 @@ instant before the process died and before its ``sent`` mark was committed.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import and_, func, or_, select, update
@@ -18,18 +17,13 @@ from sqlalchemy.orm import Session
 
 from bot.domain.delivery import delivery_counts
 from bot.domain.questionnaire_store import questionnaire_by_id
-from bot.domain.users import mark_blocked
 from bot.domain.schedule import SchedulePolicy, plan_reminders, workshop_zone
+from bot.domain.users import mark_blocked
 from bot.questionnaires.model import QuestionnaireKind
+from bot.results.dispatch import ReminderJob, SendSummary, StartedSend
+from bot.results.statuses import DeliveryStatus, ResponseStatus, SendPurpose, SendStatus
 from bot.storage import models
-from bot.storage.models import (
-    Delivery,
-    DeliveryStatus,
-    ResponseStatus,
-    ScheduledSend,
-    SendPurpose,
-    SendStatus,
-)
+from bot.storage.models import Delivery, ScheduledSend
 
 LEASE = timedelta(minutes=2)
 """How long a claimed reminder stays one process's; then it is up for grabs again."""
@@ -63,13 +57,6 @@ def min_gap_between_reminders(policy: SchedulePolicy) -> timedelta:
 
 
 # --- due sends ----------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class StartedSend:
-    send_id: int
-    purpose: SendPurpose
-    targets: int
 
 
 def claim_due_sends(
@@ -237,20 +224,6 @@ def next_wakeup(db: Session, now: datetime) -> datetime | None:
 # --- reminder deliveries ------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class ReminderJob:
-    """Everything needed to word and address one reminder."""
-
-    delivery_id: int
-    chat_id: int
-    language: str | None
-    response_id: int
-    workshop_title: str
-    questionnaire_kind: str
-    answered: int  # questions already answered
-    total: int
-
-
 def claim_deliveries(
     db: Session, now: datetime, worker: str, limit: int, lease: timedelta = LEASE
 ) -> list[int]:
@@ -353,21 +326,6 @@ def record_questionnaire_failure(
 
 
 # --- finished sends -----------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class SendSummary:
-    """How one send went, for the organisers: sent / blocked / failed."""
-
-    purpose: SendPurpose
-    questionnaire_kind: str
-    manual: bool
-    workshop_title: str
-    sent: int
-    blocked: int
-    failed: int
-    notify_chat_id: int
-    notify_language: str | None
 
 
 def finish_sends(db: Session, now: datetime) -> list[SendSummary]:

@@ -28,20 +28,14 @@ from sqlalchemy.orm import Session
 from bot.domain.questionnaire_store import as_model
 from bot.i18n.catalogs import Translator, translator
 from bot.questionnaires.model import Question, Questionnaire, QuestionType
+from bot.results.export import Cell, ExportTable
+from bot.results.statuses import ResponseStatus
 from bot.storage import models
-from bot.storage.models import ResponseStatus
 
-Cell = str | int | float | None
 DEFAULT_TIMEZONE = "Africa/Casablanca"
 MULTI_SEPARATOR = " ; "
 FOLLOWUP_PREFIX = "followup."
 """Put before a follow-up question id that the evaluation already uses as a header."""
-
-
-@dataclass(frozen=True)
-class ExportTable:
-    columns: tuple[str, ...]
-    rows: tuple[tuple[Cell, ...], ...]
 
 
 @dataclass

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.domain.stats import Stats
+from bot.results.stats import Stats
 
 INTENTION_OUTCOMES: tuple[tuple[str, str], ...] = (("apply", "used_since"),)
 """(evaluation question id, follow-up question id) pairs compared in the report."""

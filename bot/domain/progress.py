@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from bot.domain.delivery import DeliveryCounts
+from bot.results.delivery import DeliveryCounts
 from bot.storage import models
 from bot.storage.models import utcnow
 

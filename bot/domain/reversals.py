@@ -15,8 +15,8 @@ import enum
 from dataclasses import dataclass
 from itertools import permutations
 
-from bot.domain.stats import Group, QuestionStats, Stats, Tally, merge
 from bot.questionnaires.model import Question, QuestionType
+from bot.results.stats import Group, QuestionStats, Stats, Tally, merge
 
 
 class ReversalKind(enum.StrEnum):

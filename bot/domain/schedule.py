@@ -19,8 +19,9 @@ from sqlalchemy.orm import Session
 from bot.domain.errors import BadWhen, FollowupAlreadySent, NotClosed, WhenInThePast
 from bot.domain.quiet_hours import EXACT_BELOW, QuietHours
 from bot.questionnaires.model import QuestionnaireKind
+from bot.results.statuses import SendPurpose, SendStatus
 from bot.storage import models
-from bot.storage.models import ScheduledSend, SendPurpose, SendStatus
+from bot.storage.models import ScheduledSend
 
 _DATE = re.compile(r"(\d{4}-\d{2}-\d{2})(?:[ T](\d{1,2}):(\d{2}))?")
 

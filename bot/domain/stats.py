@@ -8,141 +8,29 @@ result is plain data (no ORM objects, no Telegram) for summaries, charts and rep
 
 from __future__ import annotations
 
-import enum
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
 from typing import Any
-from datetime import datetime
 
 from sqlalchemy import ColumnElement, Select, Subquery, func, select
 from sqlalchemy.orm import Session
 
 from bot.domain.questionnaire_store import questionnaire_by_id
-from bot.questionnaires.model import Question, Questionnaire, QuestionType
+from bot.questionnaires.model import QuestionType
+from bot.results.stats import (
+    NOT_STATED,
+    Breakdown,
+    Group,
+    QuestionStats,
+    Stats,
+    Tally,
+    WorkshopFigures,
+    merge,
+)
+from bot.results.statuses import ResponseStatus
 from bot.storage import models
-from bot.storage.models import ResponseStatus
 
 TEXT_ANSWERS_LISTED = 50
-MIN_GROUP_SIZE = 3
-"""Groups with fewer respondents are hidden, so nobody can be singled out."""
-
-NOT_STATED = ""
-"""Group key of participants who skipped the profile question."""
-
-
-class Breakdown(enum.StrEnum):
-    GENDER = "gender"
-    ORG_TYPE = "org_type"
-
-
-@dataclass(frozen=True)
-class Tally:
-    """The answers of one population to one question."""
-
-    answered: int = 0  # respondents (skips excluded)
-    skipped: int = 0
-    option_counts: Mapping[str, int] = field(default_factory=dict)  # choice, yesno, multi
-    rating_counts: Mapping[int, int] = field(default_factory=dict)  # rating
-
-    def percent(self, count: int) -> float:
-        """Share of respondents (for multi-select: of respondents, not of ticks)."""
-        return 100.0 * count / self.answered if self.answered else 0.0
-
-    @property
-    def mean(self) -> float | None:
-        total = sum(self.rating_counts.values())
-        return sum(v * c for v, c in self.rating_counts.items()) / total if total else None
-
-
-@dataclass(frozen=True)
-class Group:
-    """One bar group: a gender, a type of organisation, a workshop, or a workshop × group."""
-
-    workshop_code: str | None  # set when comparing workshops
-    profile_key: str | None  # set when broken down by a profile question ("" = not stated)
-    tally: Tally
-
-    @property
-    def hidden(self) -> bool:
-        """Only profile groups are hidden: a whole workshop is what its organisers see anyway."""
-        return self.profile_key is not None and self.tally.answered < MIN_GROUP_SIZE
-
-
-@dataclass(frozen=True)
-class QuestionStats:
-    question: Question
-    tally: Tally
-    groups: tuple[Group, ...] = ()
-    texts: tuple[str, ...] = ()  # text questions: most recent first
-
-    # The overall tally's figures, for readers of a single workshop's summary.
-    @property
-    def answered(self) -> int:
-        return self.tally.answered
-
-    @property
-    def skipped(self) -> int:
-        return self.tally.skipped
-
-    @property
-    def option_counts(self) -> Mapping[str, int]:
-        return self.tally.option_counts
-
-    @property
-    def rating_counts(self) -> Mapping[int, int]:
-        return self.tally.rating_counts
-
-    @property
-    def mean(self) -> float | None:
-        return self.tally.mean
-
-    def percent(self, count: int) -> float:
-        return self.tally.percent(count)
-
-
-@dataclass(frozen=True)
-class WorkshopFigures:
-    title: str
-    join_code: str
-    created_at: datetime
-    closed_at: datetime | None
-    joined: int
-    sent: int  # participants the questionnaire reached
-    completed: int
-
-
-@dataclass(frozen=True)
-class Stats:
-    workshops: tuple[WorkshopFigures, ...]
-    questionnaire: Questionnaire
-    questions: tuple[QuestionStats, ...]
-    breakdown: Breakdown | None = None
-    profile: Questionnaire | None = None  # labels of the breakdown groups
-
-    @property
-    def title(self) -> str:
-        return " · ".join(w.title for w in self.workshops)
-
-    @property
-    def join_code(self) -> str:
-        return self.workshops[0].join_code
-
-    @property
-    def joined(self) -> int:
-        return sum(w.joined for w in self.workshops)
-
-    @property
-    def sent(self) -> int:
-        return sum(w.sent for w in self.workshops)
-
-    @property
-    def completed(self) -> int:
-        return sum(w.completed for w in self.workshops)
-
-    @property
-    def comparing(self) -> bool:
-        return len(self.workshops) > 1
 
 
 class NotComparable(ValueError):
@@ -294,20 +182,6 @@ def _figures(db: Session, workshop: models.Workshop, questionnaire_id: int) -> W
 
 
 # --- roll-ups ---------------------------------------------------------------------------
-
-
-def merge(tallies: Iterable[Tally]) -> Tally:
-    answered = skipped = 0
-    options: dict[str, int] = defaultdict(int)
-    ratings: dict[int, int] = defaultdict(int)
-    for tally in tallies:
-        answered += tally.answered
-        skipped += tally.skipped
-        for option_id, count in tally.option_counts.items():
-            options[option_id] += count
-        for rating, count in tally.rating_counts.items():
-            ratings[rating] += count
-    return Tally(answered, skipped, dict(options), dict(ratings))
 
 
 def _groups(

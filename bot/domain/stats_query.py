@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from bot.domain.stats import Breakdown
+from bot.results.stats import Breakdown
 
 BY_WORDS = frozenset({"by", "par", "selon", "حسب"})
 BREAKDOWN_WORDS: dict[str, Breakdown] = {

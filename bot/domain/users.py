@@ -8,8 +8,8 @@ from sqlalchemy import delete, exists, select, update
 from sqlalchemy.orm import Session
 
 from bot.i18n.languages import SUPPORTED_LANGUAGES, language_from_telegram
+from bot.results.statuses import ResponseStatus
 from bot.storage import models
-from bot.storage.models import ResponseStatus
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import exists, select, update
@@ -13,8 +12,10 @@ from bot.domain.errors import WorkshopNotFound
 from bot.domain.questionnaire_store import store_questionnaire
 from bot.questionnaires.loader import default_questionnaire
 from bot.questionnaires.model import QuestionnaireKind
+from bot.results.statuses import ResponseStatus
+from bot.results.workshops import CloseResult
 from bot.storage import models
-from bot.storage.models import ResponseStatus, utcnow
+from bot.storage.models import utcnow
 
 TITLE_MAX = 200
 JOIN_CODE_BYTES = 9
@@ -113,14 +114,6 @@ def join_window_open(workshop: models.Workshop, now: datetime | None = None) -> 
     if workshop.closed_at is None:
         return True
     return (now or utcnow()) <= workshop.closed_at + JOIN_WINDOW_AFTER_CLOSE
-
-
-@dataclass(frozen=True)
-class CloseResult:
-    participants: int  # everyone who joined
-    queued: int  # evaluations newly queued for sending by this /close
-    already_sent: int  # participants who had received it before (never asked twice)
-    first_close: bool
 
 
 def close_workshop(db: Session, workshop: models.Workshop) -> CloseResult:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import csv
 import io
 
-from bot.domain.export import Cell, ExportTable
+from bot.results.export import Cell, ExportTable
 
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 

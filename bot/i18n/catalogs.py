@@ -14,10 +14,10 @@ from io import BytesIO
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from babel.messages.mofile import write_mo
 from babel.dates import format_date, format_datetime
-from babel.numbers import format_decimal
+from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
+from babel.numbers import format_decimal
 
 from bot.i18n.languages import DEFAULT_LANGUAGE, RTL_LANGUAGES, SUPPORTED_LANGUAGES
 

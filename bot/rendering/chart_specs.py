@@ -8,11 +8,11 @@ groups nobody belongs to are left out.
 from __future__ import annotations
 
 from bot.charts import ChartLabels, ChartSpec, Series
-from bot.domain.answering import QuestionView
-from bot.domain.stats import QuestionStats, Stats, Tally
 from bot.i18n import Translator
 from bot.questionnaires.model import QuestionType
 from bot.rendering import texts
+from bot.results.questions import QuestionView
+from bot.results.stats import QuestionStats, Stats, Tally
 
 CHARTED: dict[QuestionType, str] = {
     QuestionType.RATING: "rating",

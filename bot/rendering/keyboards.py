@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.domain.answering import QuestionView
 from bot.i18n import LANGUAGE_NAMES, SUPPORTED_LANGUAGES, Translator
 from bot.questionnaires.model import QuestionType
 from bot.rendering.callback_data import Action, question_payload, simple_payload
 from bot.rendering.texts import option_label
+from bot.results.questions import QuestionView
 
 TICK = "✓"
 BUTTON_LABEL_MAX = 64

@@ -10,15 +10,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from bot.domain.answering import QuestionView
 from bot.domain.outcomes import Outcome
 from bot.domain.reversals import Reversal
-from bot.domain.stats import Stats
 from bot.i18n import Translator
 from bot.questionnaires.model import QuestionType
 from bot.rendering import texts
 from bot.rendering.chart_specs import chart_specs
 from bot.reports.data import FollowupRow, FreeText, ReportData
+from bot.results.questions import QuestionView
+from bot.results.stats import Stats
 
 
 def _date(tr: Translator, stats: Stats, timezone: str) -> str:

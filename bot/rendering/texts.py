@@ -12,17 +12,29 @@ from collections.abc import Sequence
 from datetime import datetime
 from html import escape, unescape
 
-from bot.domain.answering import QuestionView
-from bot.domain.delivery import DeliveryCounts
-from bot.domain.dispatch import ReminderJob, SendSummary
 from bot.domain.reversals import Reversal, ReversalKind
-from bot.domain.stats import MIN_GROUP_SIZE, Breakdown, Group, QuestionStats, Stats, WorkshopFigures
-from bot.domain.workshops import CloseResult
 from bot.i18n import Translator
 from bot.i18n.catalogs import load_translators
 from bot.i18n.languages import SUPPORTED_LANGUAGES
-from bot.questionnaires.model import Questionnaire, QuestionnaireKind, QuestionType, Text
-from bot.storage.models import SendPurpose
+from bot.questionnaires.model import (
+    Questionnaire,
+    QuestionnaireKind,
+    QuestionType,
+    Text,
+)
+from bot.results.delivery import DeliveryCounts
+from bot.results.dispatch import ReminderJob, SendSummary
+from bot.results.questions import QuestionView
+from bot.results.stats import (
+    MIN_GROUP_SIZE,
+    Breakdown,
+    Group,
+    QuestionStats,
+    Stats,
+    WorkshopFigures,
+)
+from bot.results.statuses import SendPurpose
+from bot.results.workshops import CloseResult
 
 TAG = re.compile(r"<[^>]+>")
 MESSAGE_LIMIT = 4096

@@ -37,7 +37,15 @@ from matplotlib.patches import Rectangle
 
 from bot.charts.draw import ShapedText
 from bot.charts.fonts import font_properties
-from bot.reports.layout import PAGE_H, PAGE_W, ChartItem, Page, RectItem, RuleItem, TextItem
+from bot.reports.layout import (
+    PAGE_H,
+    PAGE_W,
+    ChartItem,
+    Page,
+    RectItem,
+    RuleItem,
+    TextItem,
+)
 
 _MIRROR_HA = {"left": "right", "right": "left", "center": "center"}
 

@@ -34,10 +34,32 @@ from bot.charts import draw as chart_draw
 from bot.reports.canvas import page_figure
 from bot.reports.data import ReportData
 from bot.reports.layout import (
-    BOTTOM, CONTENT_W, MARGIN_X, PAGE_H, TOP, Block, ChartItem, Item, Page, RectItem, RuleItem, Section,
-    TextItem, line_blocks, paginate, shifted,
+    BOTTOM,
+    CONTENT_W,
+    MARGIN_X,
+    PAGE_H,
+    TOP,
+    Block,
+    ChartItem,
+    Item,
+    Page,
+    RectItem,
+    RuleItem,
+    Section,
+    TextItem,
+    line_blocks,
+    paginate,
+    shifted,
 )
-from bot.reports.paragraphs import first_strong_rtl, fit_line, height_of, marked, visible, width_of, wrap_lines
+from bot.reports.paragraphs import (
+    first_strong_rtl,
+    fit_line,
+    height_of,
+    marked,
+    visible,
+    width_of,
+    wrap_lines,
+)
 
 INK = chart_draw.INK
 SOFT_INK = chart_draw.SOFT_INK

@@ -17,11 +17,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot.config import Settings
-from telegram_sim import FakeUser, format_transcript
-from telegram_sim.client import BotMessage, TranscriptEntry
 from bot.simulation.live_bot import LiveBot
 from bot.storage.engine import make_engine, make_session_factory
 from bot.storage.migrations import upgrade_to_head
+from telegram_sim import FakeUser, format_transcript
+from telegram_sim.client import BotMessage, TranscriptEntry
 
 ORGANISER_ID = 1
 TITLE = "Atelier Open Data — Rabat"

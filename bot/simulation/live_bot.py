@@ -16,10 +16,10 @@ from typing import Any
 from telegram.ext import Application
 
 from bot.config import Settings
-from telegram_sim import FakeBotApi
 from bot.storage.engine import DbSession
 from bot.telegram_bot.application import ALLOWED_UPDATES, build_application
 from bot.telegram_bot.services import services_of
+from telegram_sim import FakeBotApi
 
 SETTLE_TIMEOUT = 30.0
 

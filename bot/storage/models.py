@@ -28,6 +28,8 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
+from bot.results.statuses import DeliveryStatus, ResponseStatus, SendPurpose, SendStatus
+
 TEXT_ANSWER_MAX = 2000
 """Characters of a free-text answer we keep; longer answers are cut and the user is told."""
 
@@ -63,21 +65,6 @@ class Base(DeclarativeBase):
             "pk": "pk_%(table_name)s",
         }
     )
-
-
-class ResponseStatus(enum.StrEnum):
-    """Where a participant is in one questionnaire.
-
-    ``PENDING`` rows are the outbox: created by ``/close``, turned into ``IN_PROGRESS`` once
-    the first question has actually reached the participant, so a crash between the two
-    sends it again on restart rather than never.
-    """
-
-    PENDING = "pending"
-    IN_PROGRESS = "in_progress"
-    COMPLETED = "completed"
-    UNDELIVERABLE = "undeliverable"  # the participant blocked the bot
-    FAILED = "failed"  # Telegram kept refusing it (not a block) after every retry
 
 
 class User(Base):
@@ -232,18 +219,6 @@ class ProgressMessage(Base):
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
 
 
-class SendPurpose(enum.StrEnum):
-    REMINDER = "reminder"  # nudge those who have not finished a questionnaire
-    FOLLOWUP = "followup"  # send the follow-up questionnaire itself
-
-
-class SendStatus(enum.StrEnum):
-    PLANNED = "planned"  # waiting for due_at
-    RUNNING = "running"  # claimed by a bot process and expanded into deliveries
-    DONE = "done"  # every delivery settled; the organiser got the summary
-    CANCELLED = "cancelled"
-
-
 def _str_enum(enum_type: type[enum.StrEnum]) -> Enum:
     return Enum(enum_type, native_enum=False, length=16, values_callable=lambda e: [m.value for m in e])
 
@@ -274,15 +249,6 @@ class ScheduledSend(Base):
     notify_chat_id: Mapped[int | None] = mapped_column(BigInteger)
     notify_language: Mapped[str | None] = mapped_column(String(8))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-
-
-class DeliveryStatus(enum.StrEnum):
-    QUEUED = "queued"
-    CLAIMED = "claimed"  # leased by one bot process until lease_until
-    SENT = "sent"
-    BLOCKED = "blocked"  # 403: the participant blocked the bot; never retried
-    FAILED = "failed"  # other errors, after the bounded retries
-    SKIPPED = "skipped"  # finished, opted out or left before it went out
 
 
 class Delivery(Base):

@@ -15,7 +15,16 @@ from telegram.error import BadRequest, Forbidden
 from bot.charts import render_charts
 from bot.domain.delivery import delivery_counts
 from bot.domain.dispatch import remind_now
-from bot.domain.errors import BadWhen, FollowupAlreadySent, NotClosed, WhenInThePast, WorkshopNotFound
+from bot.domain.errors import (
+    BadWhen,
+    FollowupAlreadySent,
+    NotClosed,
+    WhenInThePast,
+    WorkshopNotFound,
+)
+from bot.domain.export import export_table
+from bot.domain.outcomes import outcomes
+from bot.domain.reversals import find_reversals
 from bot.domain.schedule import (
     cancel_followup,
     followup_send,
@@ -27,10 +36,7 @@ from bot.domain.schedule import (
     timezone_name,
     upcoming_reminders,
 )
-from bot.domain.export import export_table
-from bot.domain.outcomes import outcomes
-from bot.domain.reversals import find_reversals
-from bot.domain.stats import NotComparable, Stats, collect_stats
+from bot.domain.stats import NotComparable, collect_stats
 from bot.domain.stats_query import BadStatsQuery, parse_stats_arguments
 from bot.domain.workshops import (
     close_workshop,
@@ -47,7 +53,9 @@ from bot.rendering.chart_specs import chart_specs
 from bot.rendering.qr import join_link, qr_png
 from bot.rendering.report_content import report_content
 from bot.reports.pdf import render_report
-from bot.storage.models import SendStatus, Workshop, utcnow
+from bot.results.stats import Stats
+from bot.results.statuses import SendStatus
+from bot.storage.models import Workshop, utcnow
 from bot.telegram_bot.context import BotContext
 from bot.telegram_bot.outbox import CloseNotice
 

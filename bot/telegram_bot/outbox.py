@@ -19,9 +19,9 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest, TelegramError
 from telegram.ext import Application
 
-from bot.domain.participation import pending_outbox
 from bot.domain.delivery import delivery_counts
 from bot.domain.dispatch import record_questionnaire_failure
+from bot.domain.participation import pending_outbox
 from bot.domain.progress import track
 from bot.i18n import translator
 from bot.rendering import texts

@@ -17,9 +17,15 @@ from bot.i18n import SUPPORTED_LANGUAGES
 from bot.questionnaires.model import QuestionnaireKind
 from bot.rendering import keyboards, texts
 from bot.rendering.callback_data import Action, Payload
-from bot.storage.models import Response, ResponseStatus
+from bot.results.statuses import ResponseStatus
+from bot.storage.models import Response
 from bot.telegram_bot.context import BotContext
-from bot.telegram_bot.questionnaire_flow import deliver, edit_message, resend_current, show_progress
+from bot.telegram_bot.questionnaire_flow import (
+    deliver,
+    edit_message,
+    resend_current,
+    show_progress,
+)
 
 MAX_TYPED_TEXT = 5000  # beyond this we do not even try (Telegram itself stops at 4096)
 

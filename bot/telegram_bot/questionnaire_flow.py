@@ -14,15 +14,16 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden
 
 from bot.domain import answering
-from bot.domain.answering import Progress, QuestionView
 from bot.domain.participation import workshop_of_response
 from bot.domain.questionnaire_store import questionnaire_by_id
 from bot.domain.users import mark_blocked
 from bot.i18n import Translator, translator
 from bot.questionnaires.model import QuestionnaireKind
 from bot.rendering import keyboards, texts
+from bot.results.questions import Progress, QuestionView
+from bot.results.statuses import ResponseStatus
 from bot.storage.engine import DbSession
-from bot.storage.models import Response, ResponseStatus, User
+from bot.storage.models import Response, User
 
 log = logging.getLogger(__name__)
 
