@@ -163,7 +163,7 @@ async def test_a_participant_who_blocked_the_bot(live: LiveBot, organiser: FakeU
     assert [reply.split("\n\n")[0] for reply in replies] == [
         "Envoi du questionnaire à 2 participants…",
         "Le questionnaire a été envoyé à 1 participant.\n1 participant n’a pas pu être joint (il a bloqué le bot).\n"
-        "📈 0 sur 1 a répondu à tout le questionnaire (0%).",
+        "📈 0 sur 1 a répondu à tout le questionnaire (0\u202f%).",
     ]
     assert stored_answers(live) == before  # her profile answer is kept
 

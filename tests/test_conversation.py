@@ -123,7 +123,7 @@ async def test_arabic_and_french_participants_answer_everything(live: LiveBot, o
     replies = await say(live, organiser, f"/close {code}")
     assert [reply.split("\n\n")[0] for reply in replies] == [
         "Envoi du questionnaire à 2 participants…",
-        "Le questionnaire a été envoyé à 2 participants.\n📈 0 sur 2 ont répondu à tout le questionnaire (0%).",
+        "Le questionnaire a été envoyé à 2 participants.\n📈 0 sur 2 ont répondu à tout le questionnaire (0\u202f%).",
     ]
     assert amina.last.text.startswith("السؤال 1 من 13")
     assert question_text("useful_aspects", "ar") in amina.last.text
@@ -194,11 +194,11 @@ async def test_arabic_and_french_participants_answer_everything(live: LiveBot, o
 
     # The organiser's summary, in French.
     summary = "\n".join(await say(live, organiser, f"/stats {code}"))
-    assert "Questionnaire complété par 2 sur 2 participants (100%)." in summary
-    assert "2 réponses · moyenne 4,5 / 5\n  1: 0 (0%)\n  2: 0 (0%)\n  3: 0 (0%)\n  4: 1 (50%)\n  5: 1 (50%)" in summary
+    assert "Questionnaire complété par 2 sur 2 participants (100\u202f%)." in summary
+    assert "2 réponses · moyenne 4,5 / 5\n  1: 0 (0\u202f%)\n  2: 0 (0\u202f%)\n  3: 0 (0\u202f%)\n  4: 1 (50\u202f%)\n  5: 1 (50\u202f%)" in summary
     assert "plusieurs réponses possibles : pourcentages des répondants" in summary
-    assert f"  • {option('useful_aspects', 'concepts', 'fr')}: 1 (50%)" in summary
-    assert "  • Oui: 2 (100%)\n  • Non: 0 (0%)\n  • Peut-être: 0 (0%)" in summary
+    assert f"  • {option('useful_aspects', 'concepts', 'fr')}: 1 (50\u202f%)" in summary
+    assert "  • Oui: 2 (100\u202f%)\n  • Non: 0 (0\u202f%)\n  • Peut-être: 0 (0\u202f%)" in summary
     assert "« مواصلة التكوين في استثمار المعطيات المفتوحة »" in summary
 
 

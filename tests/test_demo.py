@@ -16,7 +16,7 @@ def test_demo_prints_transcript_and_stats(tmp_path: Path, capsys: pytest.Capture
     assert "👤 Amina → /start " in printed and "أهلًا بك! لقد انضممت إلى «Atelier Open Data — Rabat»." in printed
     assert "/stats" in printed and "📊 Atelier Open Data — Rabat" in printed
     # 7 joined: #4 stops halfway and #5 never answers (see the demo's plans).
-    assert "Questionnaire complété par 5 sur 7 participants (71%)." in printed
+    assert "Questionnaire complété par 5 sur 7 participants (71\u202f%)." in printed
     stats = (tmp_path / "stats.txt").read_text(encoding="utf-8")
     assert stats.startswith("📊 Atelier Open Data — Rabat")
     charts = sorted(tmp_path.glob("chart-*.png"))

@@ -189,7 +189,7 @@ async def test_the_followup_goes_out_with_its_own_reminders_and_response_rate(
         assert reminders_to(leila) == []
         status = (await say(live, organiser, f"/followup {code}"))[0]
         assert status.startswith(f"📬 L’enquête de suivi de «{NBSP}Atelier Open Data — Rabat{NBSP}» a été envoyée le ")
-        assert status.endswith("\n1 sur 2 y ont répondu (50%).")
+        assert status.endswith("\n1 sur 2 y ont répondu (50\u202f%).")
     assert live.server.errors == []
 
 

@@ -135,7 +135,7 @@ async def test_linked_group_receives_results_and_progress(live: LiveBot, organis
     assert [reply.split("\n\n")[0] for reply in replies] == ["Envoi du questionnaire à 1 participant…"]
     progress = group.last
     assert progress.text == (
-        "Le questionnaire a été envoyé à 1 participant.\n📈 0 sur 1 a répondu à tout le questionnaire (0%)."
+        "Le questionnaire a été envoyé à 1 participant.\n📈 0 sur 1 a répondu à tout le questionnaire (0\u202f%)."
     )
 
     # Amina answers everything; the same message is edited, no new one posted.
@@ -149,7 +149,7 @@ async def test_linked_group_receives_results_and_progress(live: LiveBot, organis
     await refresh_progress(live.application.bot, live.session)
     assert len(group.messages) == messages_before
     assert progress.text == (
-        "Le questionnaire a été envoyé à 1 participant.\n📈 1 sur 1 a répondu à tout le questionnaire (100%).\n"
+        "Le questionnaire a été envoyé à 1 participant.\n📈 1 sur 1 a répondu à tout le questionnaire (100\u202f%).\n"
         "✅ Tout le monde a répondu."
     )
     edits = len(progress.history)

@@ -38,11 +38,11 @@ from matplotlib.path import Path
 from matplotlib.textpath import TextToPath
 
 from bot.charts.fonts import font_properties, ft2font
+from bot.i18n.figures import format_percent, percent
 
 RLM = "\u200f"  # RIGHT-TO-LEFT MARK
 LRM = "\u200e"  # LEFT-TO-RIGHT MARK
 _MARKS = {RLM, LRM, "\u061c"}  # ... and ARABIC LETTER MARK
-NNBSP = "\u202f"  # narrow no-break space, before % in French
 
 
 def strip_marks(text: str) -> str:
@@ -247,18 +247,6 @@ def wrap(text: str, width: float, size: float, bold: bool = False) -> list[str]:
             lines.append(" ".join(words[:taken]))
             words = words[taken:]
     return lines
-
-
-def percent(count: int, total: int) -> int:
-    """Whole percent, rounded half up (2 of 5 → 40; 1 of 8 → 13); 0 when *total* is 0."""
-    if total <= 0:
-        return 0
-    return (200 * count + total) // (2 * total)
-
-
-def format_percent(value: int, language: str) -> str:
-    """60 → "60 %" (French, narrow no-break space) or "60%" (English, Arabic)."""
-    return f"{value}{NNBSP}%" if language == "fr" else f"{value}%"
 
 
 def value_label(count: int, total: int, language: str) -> str:

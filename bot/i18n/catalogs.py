@@ -19,6 +19,7 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
 
+from bot.i18n.figures import round_half_up, share
 from bot.i18n.languages import DEFAULT_LANGUAGE, RTL_LANGUAGES, SUPPORTED_LANGUAGES
 
 LOCALES_DIR = Path(str(files("bot") / "locales"))  # package data: ships inside the wheel
@@ -44,9 +45,15 @@ class Translator:
     def ngettext(self, singular: str, plural: str, n: int) -> str:
         return self._translations.ngettext(singular, plural, n)
 
-    def decimal(self, value: float, pattern: str = "0.0") -> str:
-        """``4.25`` → ``"4,2"`` in French and Arabic, ``"4.2"`` in English."""
-        return format_decimal(value, pattern, locale=NUMBER_LOCALES.get(self.language, "en"))
+    def decimal(self, value: float, places: int = 1) -> str:
+        """``4.25`` → ``"4,3"`` in French and Arabic, ``"4.3"`` in English (rounded half up)."""
+        pattern = "0." + "0" * places if places else "0"
+        return format_decimal(round_half_up(value, places), pattern, locale=NUMBER_LOCALES.get(self.language, "en"),
+                              decimal_quantization=False)
+
+    def share(self, count: int, total: int) -> str:
+        """``count`` of ``total`` as a percentage, written as everywhere else ("60 %")."""
+        return share(count, total, self.language)
 
     def date(self, value: datetime, timezone: str = "Africa/Casablanca") -> str:
         """A day in words, in the reader's language and the programme's time zone."""

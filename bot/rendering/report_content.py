@@ -37,7 +37,7 @@ def report_content(
 ) -> ReportData:
     labels = texts.report_fact_labels(tr)
     headings = texts.report_headings(tr)
-    rate = texts.percent_text(100.0 * stats.completed / stats.joined) if stats.joined else "–"
+    rate = tr.share(stats.completed, stats.joined)
     facts = (
         (labels["date"], _date(tr, stats, timezone)),
         (labels["joined"], str(stats.joined)),

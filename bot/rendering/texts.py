@@ -209,14 +209,14 @@ def close_report(tr: Translator, sent: int, unreachable: int) -> str:
     return text
 
 
-def completion_rate(figures: DeliveryCounts) -> str:
+def completion_rate(tr: Translator, figures: DeliveryCounts) -> str:
     """Share of those who received a questionnaire who finished it ("–" before anyone did)."""
-    return percent_text(100.0 * figures.completed / figures.sent) if figures.sent else "–"
+    return tr.share(figures.completed, figures.sent)
 
 
 def live_progress(tr: Translator, figures: DeliveryCounts, *, final: bool) -> str:
     """The close report, kept up to date: sent, unreachable, and k / N answered."""
-    rate = completion_rate(figures)
+    rate = completion_rate(tr, figures)
     lines = [
         close_report(tr, figures.sent, figures.unreachable),
         "📈 " + tr.ngettext(
@@ -492,7 +492,7 @@ def followup_cancelled(tr: Translator, title: str) -> str:
 
 def followup_sent(tr: Translator, title: str, when: datetime, timezone: str, figures: DeliveryCounts) -> str:
     """The follow-up went out: when, and its own response rate."""
-    rate = completion_rate(figures)
+    rate = completion_rate(tr, figures)
     return (tr.gettext("📬 The follow-up survey of «%(title)s» went out on %(when)s.") % {
                 "title": escape(title), "when": tr.moment(when, timezone)}
             + "\n" + tr.ngettext("%(done)d of %(n)d has answered it (%(rate)s).",
@@ -530,10 +530,6 @@ def bad_timezone(tr: Translator, zone: str) -> str:
 
 
 # --- statistics -----------------------------------------------------------------------
-
-
-def percent_text(value: float) -> str:
-    return f"{value:.0f}%"
 
 
 def group_label(tr: Translator, stats: Stats, group: Group) -> str:
@@ -583,7 +579,7 @@ def _group_line(tr: Translator, stats: Stats, question: QuestionStats, group: Gr
     if question.question.type is QuestionType.RATING:
         return f"{head}: {mean_text(tr, tally.mean, question.question.scale_max)}" if tally.mean is not None else head
     shares = [
-        f"{escape(option_label(tr, view, o))} {percent_text(tally.percent(tally.option_counts[o]))}"
+        f"{escape(option_label(tr, view, o))} {tr.share(tally.option_counts[o], tally.answered)}"
         for o in question.question.option_ids() if tally.option_counts.get(o)
     ]
     return f"{head}: " + " · ".join(shares)
@@ -618,7 +614,7 @@ def _question_block(
         lines.append(n_line)
         for value in question.scale():
             count = question_stats.rating_counts.get(value, 0)
-            lines.append(f"  {value}: {count} ({percent_text(question_stats.percent(count))})")
+            lines.append(f"  {value}: {count} ({tr.share(count, question_stats.answered)})")
     elif question.type is QuestionType.TEXT:
         lines.append(n_line)
         lines.extend(f"  « {escape(text)} »" for text in question_stats.texts)
@@ -630,7 +626,7 @@ def _question_block(
         for option_id in question.option_ids():
             count = question_stats.option_counts.get(option_id, 0)
             label = escape(option_label(tr, view, option_id))
-            lines.append(f"  • {label}: {count} ({percent_text(question_stats.percent(count))})")
+            lines.append(f"  • {label}: {count} ({tr.share(count, question_stats.answered)})")
     lines.extend(
         _group_line(tr, stats, question_stats, group, view) for group in question_stats.groups if group.tally.answered
     )
@@ -639,7 +635,7 @@ def _question_block(
 
 
 def _figures_line(tr: Translator, figures: WorkshopFigures) -> str:
-    rate = percent_text(100.0 * figures.completed / figures.joined) if figures.joined else "–"
+    rate = tr.share(figures.completed, figures.joined)
     return tr.ngettext(
         "%(answered)d of %(n)d participant answered the whole questionnaire (%(rate)s).",
         "%(answered)d of %(n)d participants answered the whole questionnaire (%(rate)s).",
@@ -723,8 +719,7 @@ def outcome_label(tr: Translator, intention_question: str, outcome_question: str
 
 
 def share_text(tr: Translator, yes: int, respondents: int) -> str:
-    percent = percent_text(100.0 * yes / respondents) if respondents else "–"
-    return f"{percent} ({yes} / {respondents})"
+    return f"{tr.share(yes, respondents)} ({yes} / {respondents})"
 
 
 def report_footer(tr: Translator, generated: str) -> str:
