@@ -1,10 +1,15 @@
+# The bot as a package: the same non-editable install as `pip install .`, migrations and
+# catalogs inside it. The image's user owns /data, where the default SQLite file (and its
+# lock) would go; docker-compose.yml uses PostgreSQL instead.
 FROM python:3.11-slim
-WORKDIR /app
-COPY pyproject.toml README.md alembic.ini babel.cfg ./
+WORKDIR /src
+COPY pyproject.toml README.md LICENSE ./
 COPY bot ./bot
-COPY locales ./locales
-COPY migrations ./migrations
-RUN pip install --no-cache-dir -e .
+COPY telegram_sim ./telegram_sim
+RUN pip install --no-cache-dir . && rm -rf /src \
+    && useradd --create-home --uid 10001 workshop && mkdir /data && chown workshop /data
 ENV MPLCONFIGDIR=/tmp/matplotlib
-USER nobody
+WORKDIR /data
+VOLUME /data
+USER workshop
 CMD ["workshop-bot", "run"]

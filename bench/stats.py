@@ -5,8 +5,9 @@
 
 Fills a fresh database with participants who answered everything (profile, evaluation),
 then times what /stats does: the GROUP BY queries, the text summary and every chart
-rendered to PNG, overall and by gender. It also counts the rows the queries return, to
-show that the database aggregates (a few hundred rows for ~150,000 answers).
+rendered to PNG, overall and by gender, then what /report does (both breakdowns, the
+PDF with embedded fonts). It also counts the rows the queries return, to show that the
+database aggregates (a few hundred rows for ~150,000 answers).
 """
 
 from __future__ import annotations
@@ -26,20 +27,22 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from sqlalchemy import Engine, event, insert, text  # noqa: E402
 
 from bot.charts import render_charts  # noqa: E402
+from bot.clock import utcnow  # noqa: E402
 from bot.domain.questionnaire_store import store_questionnaire  # noqa: E402
 from bot.domain.reversals import find_reversals  # noqa: E402
-from bot.domain.stats import collect_stats
+from bot.domain.stats import collect_stats  # noqa: E402
 from bot.i18n import translator  # noqa: E402
 from bot.questionnaires.loader import default_questionnaire  # noqa: E402
 from bot.questionnaires.model import QuestionnaireKind, QuestionType  # noqa: E402
 from bot.rendering.chart_specs import chart_specs  # noqa: E402
+from bot.rendering.report_content import report_content  # noqa: E402
 from bot.rendering.texts import stats_summary  # noqa: E402
-from bot.results.stats import Breakdown
-from bot.results.statuses import ResponseStatus
+from bot.reports import render_report  # noqa: E402
+from bot.results.stats import Breakdown  # noqa: E402
+from bot.results.statuses import ResponseStatus  # noqa: E402
 from bot.storage import models  # noqa: E402
 from bot.storage.engine import make_engine, make_session_factory  # noqa: E402
 from bot.storage.migrations import upgrade_to_head  # noqa: E402
-from bot.storage.models import utcnow
 from telegram_sim.scratch_database import scratch_postgres_if_reachable  # noqa: E402
 
 POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -159,7 +162,27 @@ def bench(label: str, url: str, participants: int) -> None:
               f"12 charts {statistics.median(r[2] for r in warm) * 1000:5.0f} ms")
     print(f"  {counter.statements // (2 * (RUNS + 1))} SQL statements per /stats; the aggregates hold "
           f"{runs[-1][3]} (option, count) rows for {n_answers:,} stored answers")
+    report_times = [report_end_to_end(engine, workshop_id, language) for language in ("fr", "ar", "fr", "ar")]
+    print(f"  /report (PDF: cover, summary, 12 charts, both breakdowns): median "
+          f"{statistics.median(t for t, _ in report_times[2:]) * 1000:6.0f} ms warm, first "
+          f"{report_times[0][0] * 1000:6.0f} ms, {report_times[-1][1] / 1024:.0f} KiB")
     engine.dispose()
+
+
+def report_end_to_end(engine: Engine, workshop_id: int, language: str) -> tuple[float, int]:
+    """(seconds, PDF bytes) for what /report does: overall and breakdown stats, content, PDF."""
+    factory = make_session_factory(engine)
+    tr = translator(language)
+    with factory() as db:
+        workshop = db.get(models.Workshop, workshop_id)
+        assert workshop is not None
+        start = time.perf_counter()
+        overall = collect_stats(db, [workshop])
+        by_group = [collect_stats(db, [workshop], b) for b in (Breakdown.GENDER, Breakdown.ORG_TYPE)]
+        content = report_content(tr, overall, find_reversals(overall), [], timezone="Africa/Casablanca",
+                                 generated_at=utcnow(), breakdowns=[(s, find_reversals(s)) for s in by_group])
+        pdf = render_report(content)
+        return time.perf_counter() - start, len(pdf)
 
 
 

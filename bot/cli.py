@@ -3,13 +3,21 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import logging
 import sys
 from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
-from bot.config import ConfigError, load_settings
+from bot.config import ConfigError, Settings, load_settings
 
-EXIT_CONFIG = 2
+if TYPE_CHECKING:
+    from telegram.ext import Application
+
+    from bot.telegram_bot.startup import StartupFailure
+
+EXIT_UNREACHABLE = 1  # the Bot API cannot be reached (network, DNS, TELEGRAM_API_URL): try again later
+EXIT_CONFIG = 2  # a setting is missing or wrong (the token is rejected, the database cannot be migrated…)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -51,15 +59,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     engine = make_engine(settings.database_url)
     try:
         upgrade_to_head(engine)
-    except Exception as error:  # unreachable server, wrong credentials…
-        print(f"workshop-bot: cannot migrate the database ({settings.database_url}): {error}", file=sys.stderr)
+    except Exception as error:  # noqa: BLE001 (unreachable server, wrong credentials…)
+        reason = str(getattr(error, "orig", None) or error).strip().splitlines()[0]  # the driver's own words
+        where = engine.url.render_as_string(hide_password=True)
+        print(f"workshop-bot: cannot migrate the database ({where}): {reason}", file=sys.stderr)
         return EXIT_CONFIG
     if args.command == "migrate":
         print("workshop-bot: database is up to date")
         return 0
 
     from bot.storage.single_process import AlreadyRunning, hold_single_process_lock
-    from bot.telegram_bot.application import ALLOWED_UPDATES, build_application
+    from bot.telegram_bot.application import build_application
 
     try:
         lock = hold_single_process_lock(settings.database_url)  # noqa: F841  (held until exit)
@@ -68,18 +78,59 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_CONFIG
 
     application = build_application(settings, make_session_factory(engine))
-    if args.webhook_url:
-        application.run_webhook(
-            listen=args.listen,
-            port=args.port,
-            webhook_url=args.webhook_url,
-            allowed_updates=ALLOWED_UPDATES,
-            secret_token=settings.webhook_secret or None,
-            url_path=args.url_path,
-        )
-    else:
-        application.run_polling(allowed_updates=ALLOWED_UPDATES)
+    return _serve(application, settings, args)
+
+
+def _serve(application: Application[Any, Any, Any, Any, Any, Any], settings: Settings, args: argparse.Namespace) -> int:
+    """Check the token with getMe, then poll or serve the webhook until stopped.
+
+    A failure at start (token rejected, Bot API unreachable, webhook refused, port taken)
+    prints one line and returns its exit code; PTB's own traceback of it is not printed.
+    """
+    from telegram.error import TelegramError
+
+    from bot.telegram_bot.application import ALLOWED_UPDATES
+    from bot.telegram_bot.startup import (
+        bootstrap_errors_reported_by_caller,
+        check_bot_api,
+        describe_failure,
+    )
+
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)  # run_polling / run_webhook take the current loop: the same one
+    failure = loop.run_until_complete(check_bot_api(application, settings))
+    if failure is not None:
+        loop.close()
+        asyncio.set_event_loop(None)
+        return _failed(failure)
+    try:
+        with bootstrap_errors_reported_by_caller():
+            if args.webhook_url:
+                application.run_webhook(
+                    listen=args.listen,
+                    port=args.port,
+                    webhook_url=args.webhook_url,
+                    allowed_updates=ALLOWED_UPDATES,
+                    secret_token=settings.webhook_secret or None,
+                    url_path=args.url_path,
+                )
+            else:
+                application.run_polling(allowed_updates=ALLOWED_UPDATES)
+    except TelegramError as error:
+        # the one Bot API call left that can stop the start: PTB's bootstrap of the updater
+        return _failed(describe_failure(error, settings, "setWebhook" if args.webhook_url else "deleteWebhook"))
+    except OSError as error:  # the webhook's port: taken, or not ours to bind
+        if not args.webhook_url:
+            raise
+        print(f"workshop-bot: cannot listen on {args.listen}:{args.port} for the webhook: {error.strerror or error}",
+              file=sys.stderr)
+        return EXIT_CONFIG
     return 0
+
+
+def _failed(failure: StartupFailure) -> int:
+    print(f"workshop-bot: {failure.line}", file=sys.stderr)
+    return EXIT_CONFIG if failure.settings_problem else EXIT_UNREACHABLE
 
 
 if __name__ == "__main__":

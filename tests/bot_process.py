@@ -21,7 +21,10 @@ from pathlib import Path
 from telegram_sim import FakeBotApi
 
 READY = "Application started"  # python-telegram-bot logs it once polling/webhook and jobs run
-STARTUP_TIMEOUT = 40.0  # seconds; a start takes 2–4 s (imports, migrations check), more on a busy box
+STARTUP_TIMEOUT = 120.0  # seconds; a start takes 2–4 s (imports, migrations check), 30 s on a box
+# with both cores busy; a process that exits during start-up fails the wait at once
+# Seconds to wait for something that must happen; only a failing test waits that long.
+EVENT_TIMEOUT = 60.0
 # Settings the bot reads from the environment: never inherited from the test's own shell.
 _BOT_VARIABLES = (
     "TELEGRAM_BOT_TOKEN", "TELEGRAM_API_URL", "DATABASE_URL", "ORGANISER_IDS", "REMINDER_DELAYS",
@@ -134,7 +137,7 @@ class BotProcesses:
     def logs(self) -> str:
         return "\n".join(bot.tail() for bot in self.started)
 
-    async def wait_for(self, condition: Callable[[], bool], what: str, timeout: float = 20.0) -> None:
+    async def wait_for(self, condition: Callable[[], bool], what: str, timeout: float = EVENT_TIMEOUT) -> None:
         """Poll ``condition`` (the event loop keeps serving the fake API meanwhile)."""
         deadline = time.monotonic() + timeout
         while not condition():

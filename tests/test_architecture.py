@@ -129,3 +129,10 @@ def test_the_product_does_not_ship_the_simulator() -> None:
 
 def test_no_catch_all_modules() -> None:
     assert not [p for p in MODULES if p.stem in {"utils", "helpers", "misc", "common"}]
+
+
+def test_now_comes_from_the_clock_only() -> None:
+    """The demo and tests drive time with a ManualClock: no module may read the system clock itself."""
+    readers = [p for p in MODULES if p.name != "clock.py"
+               and any(call in p.read_text(encoding="utf-8") for call in ("datetime.now(", "datetime.utcnow(", "time.time("))]
+    assert not readers

@@ -11,15 +11,18 @@ same comparison.
 
 from __future__ import annotations
 
+import dataclasses
 import struct
 import subprocess
 import sys
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
 import pytest
+from matplotlib import colors as mcolors
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.ft2font import FT2Font
@@ -34,6 +37,7 @@ from bot.charts import (
     render_charts,
 )
 from bot.charts import draw as chart_draw
+from bot.charts.draw import ZERO_TICK, series_color
 from bot.charts.fonts import FONT_DIR, FONT_FILES, font_paths, font_properties
 from bot.charts.text import (
     RLM,
@@ -44,6 +48,20 @@ from bot.charts.text import (
     text_width,
     value_label,
     wrap,
+)
+from bot.i18n import translator
+from bot.i18n.figures import NNBSP
+from bot.questionnaires.loader import default_questionnaire
+from bot.questionnaires.model import QuestionnaireKind
+from bot.rendering import texts as message_texts
+from bot.rendering.chart_specs import chart_specs
+from bot.results.stats import (
+    Breakdown,
+    Group,
+    QuestionStats,
+    Stats,
+    Tally,
+    WorkshopFigures,
 )
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -601,3 +619,170 @@ def test_wrap_keeps_french_signs_and_no_break_spaces_with_their_word() -> None:
         for line in wrap(text, width, 12):
             assert not line.startswith(("?", "»", "%")) and not line.endswith("«")
             assert "25 %" not in line  # the narrow no-break space survives
+
+
+# --------------------------------------------------------------------------- from statistics to charts
+# What /stats and the report draw: chart specifications made from plain Stats by
+# bot.rendering.chart_specs, in French and Arabic, read back from the drawn figure.
+
+NBSP = "\u00a0"
+EVALUATION = default_questionnaire(QuestionnaireKind.EVALUATION)
+PROFILE = default_questionnaire(QuestionnaireKind.PROFILE)
+FIGURES = WorkshopFigures("Atelier Open Data — Rabat", "CODE", datetime(2026, 6, 24, tzinfo=UTC), None, 12, 10, 4)
+
+
+def question_stats(question_id: str, tally: Tally, groups: tuple[Group, ...] = (), received: int = 10) -> QuestionStats:
+    question = EVALUATION.question(question_id)
+    assert question is not None
+    return QuestionStats(question, tally, groups, (), received)
+
+
+def specs_for(language: str, *questions: QuestionStats, breakdown: Breakdown | None = None) -> list[ChartSpec]:
+    stats = Stats((FIGURES,), EVALUATION, questions, breakdown, PROFILE if breakdown else None)
+    return chart_specs(stats, translator(language))
+
+
+# 3.25 is 3,3 (half up, as a spreadsheet rounds), not 3,2 (Python's round, to even).
+BENEFIT = question_stats("benefit", Tally(4, 1, {}, {3: 3, 4: 1}))
+ASPECTS_BY_GENDER = question_stats(
+    "useful_aspects", Tally(8, 0, {"concepts": 6, "rights": 2}, {}),
+    (Group(None, "woman", Tally(4, 0, {"concepts": 4}, {})), Group(None, "man", Tally(3, 0, {"concepts": 2, "rights": 2}, {})),
+     Group(None, "undisclosed", Tally(1, 0, {"rights": 1}, {}))),
+)
+
+
+def test_tally_median_from_the_rating_counts() -> None:
+    assert Tally(rating_counts={}).median is None
+    assert Tally(rating_counts={4: 1}).median == 4
+    assert Tally(rating_counts={3: 3, 4: 1}).median == 3
+    assert Tally(rating_counts={4: 1, 5: 1}).median == 4.5
+    assert Tally(rating_counts={1: 1, 5: 3}).median == 5
+    assert Tally(rating_counts={1: 2, 2: 1, 5: 2}).median == 2
+
+
+@pytest.mark.parametrize(("language", "anchors", "mean"), [
+    ("fr", "1 = Très faible · 5 = Excellent", "moyenne 3,3 · médiane 3"),
+    ("ar", "1 = ضعيف جداً · 5 = ممتاز", "المتوسط 3,3 · الوسيط 3"),
+])
+def test_a_rating_chart_carries_its_anchors_mean_and_median(language: str, anchors: str, mean: str) -> None:
+    (spec,) = specs_for(language, BENEFIT)
+    assert (spec.labels.scale_line, spec.labels.mean_line) == (anchors, mean)
+    drawn = texts_of(build_figure(spec))
+    assert anchors in drawn and mean in drawn
+    # the summary says the same, in the same words
+    summary = "\n".join(message_texts.stats_summary(translator(language), Stats((FIGURES,), EVALUATION, (BENEFIT,))))
+    assert f"{mean}\n<i>{anchors}</i>" in summary
+
+
+def test_choice_charts_have_no_anchors_and_ratings_without_labels_none() -> None:
+    spec = specs_for("fr", ASPECTS_BY_GENDER, breakdown=Breakdown.GENDER)[0]
+    assert spec.labels.scale_line == "" and spec.labels.mean_line == ""
+    unlabelled = dataclasses.replace(BENEFIT, question=dataclasses.replace(BENEFIT.question, low_label=None))
+    assert specs_for("fr", unlabelled)[0].labels.scale_line == ""
+
+
+@pytest.mark.parametrize(("language", "expected"), [
+    ("fr", {0: "n = 0 répondant", 1: "n = 1 répondant", 2: "n = 2 répondants", 5: "n = 5 répondants"}),
+    ("ar", {0: "n = 0 مجيب", 1: "n = 1 مجيب", 2: "n = 2 مجيبان", 3: "n = 3 مجيبين", 11: "n = 11 مجيبًا",
+            100: "n = 100 مجيب"}),
+    ("en", {1: "n = 1 respondent", 5: "n = 5 respondents"}),
+])
+def test_the_count_under_a_chart_agrees_with_its_number(language: str, expected: dict[int, str]) -> None:
+    tr = translator(language)
+    assert {n: message_texts.chart_n_line(tr, n) for n in expected} == expected
+
+
+@pytest.mark.parametrize(("language", "footer"), [
+    ("fr", f"n = 4 répondants · sans réponse{NBSP}: 6 sur 10 destinataires"),
+    ("ar", "n = 4 مجيبين · بلا إجابة: 6 من أصل 10 مستلمين"),
+])
+def test_no_answer_is_noted_under_the_chart(language: str, footer: str) -> None:
+    (spec,) = specs_for(language, BENEFIT)
+    fig = build_figure(spec)
+    assert footer in texts_of(fig)
+    lowest = min(fig.texts, key=lambda t: t.get_position()[1])
+    assert strip_marks(lowest.get_text()) == footer
+    # one who received the questionnaire skipped it, five never got that far: six without an answer
+    assert BENEFIT.no_answer == 6
+    summary = message_texts.stats_summary(translator(language), Stats((FIGURES,), EVALUATION, (BENEFIT,)))[0]
+    assert footer.split(" · ", 1)[1] in summary
+
+
+def test_no_answer_note_left_out_when_nobody_received_the_questionnaire() -> None:
+    (spec,) = specs_for("fr", question_stats("benefit", Tally(1, 0, {}, {4: 1}), received=0))
+    assert spec.labels.no_answer_note == ""
+    assert texts_of(build_figure(spec))[-1] == "n = 1 répondant"
+
+
+@pytest.mark.parametrize(("language", "legend"), [
+    ("fr", ["Femme (n = 4)", "Homme (n = 3)", "Je préfère ne pas répondre — masqué\u00a0: moins de 3 répondants"]),
+    ("ar", ["امرأة (n = 4)", "رجل (n = 3)", "أفضّل عدم الإجابة — مخفية: أقل من 3 مجيبين"]),
+])
+def test_breakdown_legends_show_each_groups_n(language: str, legend: list[str]) -> None:
+    (spec,) = specs_for(language, ASPECTS_BY_GENDER, breakdown=Breakdown.GENDER)
+    drawn = texts_of(build_figure(spec))
+    assert all(entry in drawn for entry in legend)
+    assert not any("n = 1" in text for text in drawn)  # a hidden group's size is not shown
+
+
+def _colour(artist: Rectangle) -> tuple[float, ...]:
+    return tuple(artist.get_facecolor())
+
+
+@pytest.mark.parametrize("language", ["fr", "ar"])
+def test_every_bar_has_its_groups_colour_even_at_zero(language: str) -> None:
+    (spec,) = specs_for(language, ASPECTS_BY_GENDER, breakdown=Breakdown.GENDER)
+    fig = build_figure(spec)
+    by_gid = {a.get_gid(): a for a in fig.artists if isinstance(a, Rectangle) and a.get_gid()}
+    zeros = 0
+    for i, series in enumerate(spec.series):
+        if series.hidden:
+            assert not [g for g in by_gid if g.startswith((f"bar:{i}:", f"zero:{i}:"))]
+            continue
+        swatch = _colour(by_gid[f"legend:{i}"])
+        assert swatch == mcolors.to_rgba(series_color(i))
+        for c, count in enumerate(series.counts):
+            bar = by_gid[f"bar:{i}:{c}"]
+            assert _colour(bar) == swatch
+            if count:
+                assert bar.get_width() > 0 and f"zero:{i}:{c}" not in by_gid
+            else:
+                zeros += 1
+                tick = by_gid[f"zero:{i}:{c}"]
+                assert _colour(tick) == swatch and tick.get_width() == pytest.approx(ZERO_TICK)
+                track = by_gid[f"track:{i}:{c}"]
+                # the tick sits where the bar starts: the left end in French, the right end in Arabic
+                start = track.get_x() + track.get_width() if spec.rtl else track.get_x()
+                tick_start = tick.get_x() + tick.get_width() if spec.rtl else tick.get_x()
+                assert tick_start == pytest.approx(start)
+    assert zeros == 7  # women: 4 options at 0 of 5, men: 3
+
+
+def test_percentages_in_french_charts_are_written_one_way() -> None:
+    specs = specs_for("fr", BENEFIT, ASPECTS_BY_GENDER, breakdown=Breakdown.GENDER)
+    drawn = [text for spec in specs for text in texts_of(build_figure(spec))]
+    assert f"4 · 100{NNBSP}%" in drawn and f"2 · 67{NNBSP}%" in drawn
+    assert f"plusieurs réponses possibles{NBSP}: pourcentages des répondants" in drawn
+    for text in drawn:
+        assert " %" not in text and " :" not in text  # only no-break spaces before % and :
+    overall = question_stats("useful_aspects", ASPECTS_BY_GENDER.tally)
+    arabic = [t for spec in specs_for("ar", overall) for t in texts_of(build_figure(spec))]
+    assert "6 · 75%" in arabic  # no space in Arabic (and English), as in messages
+
+
+@pytest.mark.parametrize("language", ["fr", "ar"])
+def test_anchors_legend_and_footer_do_not_overlap(language: str) -> None:
+    (spec,) = specs_for(language, question_stats("benefit", Tally(7, 0, {}, {5: 4, 4: 3}), (
+        Group(None, "woman", Tally(4, 0, {}, {5: 4})), Group(None, "man", Tally(3, 0, {}, {4: 3})),
+    )), breakdown=Breakdown.GENDER)
+    fig = build_figure(spec)
+    renderer = FigureCanvasAgg(fig).get_renderer()
+    boxes = [(strip_marks(t.get_text()), t.get_window_extent(renderer)) for t in fig.texts]
+    for k, (text, box) in enumerate(boxes):
+        assert 0 <= box.x0 and box.x1 <= fig.bbox.width and 0 <= box.y0 and box.y1 <= fig.bbox.height, text
+        for other, other_box in boxes[k + 1:]:
+            overlap_w = min(box.x1, other_box.x1) - max(box.x0, other_box.x0)
+            overlap_h = min(box.y1, other_box.y1) - max(box.y0, other_box.y0)
+            assert overlap_w <= 0.5 or overlap_h <= 0.5, (text, other)  # line boxes may touch
+    drawn = [text for text, _box in boxes]
+    assert {spec.labels.scale_line, spec.labels.mean_line} <= set(drawn)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 import subprocess
 import sys
 
@@ -89,3 +90,18 @@ def test_cli_exits_2_with_one_line(tmp_path: pytest.TempPathFactory) -> None:
     )
     assert done.returncode == 2 and "TELEGRAM_BOT_TOKEN is not set" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_an_unreachable_database_is_one_line_without_its_password(tmp_path: pytest.TempPathFactory) -> None:
+    with socket.socket() as closed:  # a loopback port nobody listens on
+        closed.bind(("127.0.0.1", 0))
+        port = closed.getsockname()[1]
+    env = {"PATH": "/usr/bin:/bin", "TELEGRAM_BOT_TOKEN": "123:abc",
+           "DATABASE_URL": f"postgresql+psycopg://bot:s3cret-pass@127.0.0.1:{port}/workshop"}
+    done = subprocess.run([sys.executable, "-m", "bot", "migrate"], env=env, capture_output=True, text=True,
+                          cwd=tmp_path, timeout=60)
+    assert done.returncode == 2
+    lines = [line for line in done.stderr.strip().splitlines() if " INFO " not in line]
+    assert len(lines) == 1 and lines[0].startswith(
+        f"workshop-bot: cannot migrate the database (postgresql+psycopg://bot:***@127.0.0.1:{port}/workshop): ")
+    assert "s3cret-pass" not in done.stderr and "Traceback" not in done.stderr

@@ -6,13 +6,19 @@ real database; nothing of python-telegram-bot or SQLAlchemy is mocked.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
+import pytest
 from sqlalchemy import func, select
 
+from bot.charts import ChartSpec, build_figure, render_charts
+from bot.charts.text import strip_marks
 from bot.questionnaires.model import QuestionnaireKind
 from bot.results.statuses import ResponseStatus
 from bot.simulation.live_bot import LiveBot
 from bot.storage import models
-from telegram_sim import FakeUser
+from bot.telegram_bot import organiser as organiser_commands
+from telegram_sim import BotMessage, FakeUser
 from tests.conversation import new_workshop, option, question_text, say, tap
 
 PROFILE = QuestionnaireKind.PROFILE
@@ -46,9 +52,10 @@ async def test_new_needs_a_title_and_an_organiser(live: LiveBot, organiser: Fake
         f"Donnez un titre à l’atelier, par exemple{NBSP}:\n/new Atelier données ouvertes — Rabat"
     ]
     stranger = live.server.user(500, "Karim", language_code="ar")
-    assert await say(live, stranger, "/new Mon atelier") == [
-        "عذرًا، هذا متاح لمنظمي البرنامج فقط. إن كنت منهم، فاطلب من مسؤول البوت إضافة معرّفك على تيليغرام."
-    ]
+    assert await say(live, stranger, "/new Mon atelier") == [(  # the id to give the administrator
+        "إنشاء الورشات متاح للمنظّمين فقط. معرّفك على تيليغرام هو \u2068500\u2069: "
+        "اطلب من مسؤول البوت إضافته إلى \u2068ORGANISER_IDS\u2069."
+    )]
     assert await say(live, stranger, "/stats") == [
         "عذرًا، هذا متاح لمنظمي البرنامج فقط. إن كنت منهم، فاطلب من مسؤول البوت إضافة معرّفك على تيليغرام."
     ]
@@ -195,19 +202,104 @@ async def test_arabic_and_french_participants_answer_everything(live: LiveBot, o
     # The organiser's summary, in French.
     summary = "\n".join(await say(live, organiser, f"/stats {code}"))
     assert "Questionnaire complété par 2 sur 2 participants (100\u202f%)." in summary
-    assert "2 réponses · moyenne 4,5 / 5\n  1: 0 (0\u202f%)\n  2: 0 (0\u202f%)\n  3: 0 (0\u202f%)\n  4: 1 (50\u202f%)\n  5: 1 (50\u202f%)" in summary
-    assert "plusieurs réponses possibles : pourcentages des répondants" in summary
+    assert (f"2 réponses · sans réponse{NBSP}: 0 sur 2 destinataires\nmoyenne 4,5 · médiane 4,5\n"
+            "1 = Très faible · 5 = Excellent\n"
+            "  1: 0 (0\u202f%)\n  2: 0 (0\u202f%)\n  3: 0 (0\u202f%)\n  4: 1 (50\u202f%)\n  5: 1 (50\u202f%)") in summary
+    assert f"plusieurs réponses possibles{NBSP}: pourcentages des répondants" in summary
+    # Claire skipped the free-text question: counted as "no answer", and said why.
+    assert f"1 réponse · sans réponse{NBSP}: 1 sur 2 destinataires (1 a passé la question)" in summary
     assert f"  • {option('useful_aspects', 'concepts', 'fr')}: 1 (50\u202f%)" in summary
     assert "  • Oui: 2 (100\u202f%)\n  • Non: 0 (0\u202f%)\n  • Peut-être: 0 (0\u202f%)" in summary
     assert "« مواصلة التكوين في استثمار المعطيات المفتوحة »" in summary
 
 
-async def test_stats_in_arabic_for_an_arabic_organiser(live: LiveBot) -> None:
+async def stats_messages(live: LiveBot, organiser: FakeUser, code: str, monkeypatch: pytest.MonkeyPatch,
+                         ) -> tuple[list[BotMessage], list[ChartSpec]]:
+    """What /stats sends the organiser, and the specifications of the charts it drew."""
+    drawn: list[ChartSpec] = []
+
+    def spy(specs: Iterable[ChartSpec]) -> list[bytes]:
+        drawn.extend(specs)
+        return render_charts(drawn)
+
+    monkeypatch.setattr(organiser_commands, "render_charts", spy)
+    organiser.new_messages()
+    await organiser.send(f"/stats {code}")
+    await live.settle()
+    return organiser.new_messages(), drawn
+
+
+async def one_respondent(live: LiveBot, organiser: FakeUser, code: str, language: str) -> None:
+    """Someone joins (no profile), and once the questionnaire comes, answers the first two questions."""
+    person = live.server.user(300, "Sami", language_code=language)
+    skip = "تخطٍّ ◀" if language == "ar" else "Passer ▶"
+    await say(live, person, f"/start {code}")
+    await tap(live, person, skip)
+    await tap(live, person, skip)
+    await say(live, organiser, f"/close {code}")
+    await tap(live, person, option("useful_aspects", "rights", language))
+    await tap(live, person, "✓ " + {"ar": "تأكيد", "fr": "Confirmer"}[language] + " (1)")
+    await tap(live, person, "4")
+
+
+async def test_stats_in_arabic_for_an_arabic_organiser(live: LiveBot, monkeypatch: pytest.MonkeyPatch) -> None:
     organiser = live.server.user(1, "Firas", language_code="ar")
     code = await new_workshop(live, organiser)
-    summary = "\n".join(await say(live, organiser, f"/stats {code}"))
+    await say(live, live.server.user(300, "Sami", language_code="ar"), f"/start {code}")
+
+    # Nobody has answered yet: one message, in Arabic, no empty charts.
+    sent, drawn = await stats_messages(live, organiser, code, monkeypatch)
+    assert [m.text for m in sent] == [(
+        "لا توجد إجابات بعد في «Atelier Open Data — Rabat».\nانضم مشارك واحد.\n"
+        f"لم يصل الاستبيان إلى أي مشارك.\nيُرسَل الاستبيان بالأمر /close {code}."
+    )]
+    assert drawn == []
+
+    # One respondent: the charts and the summary count them in the right grammar.
+    await one_respondent(live, organiser, code, "ar")
+    sent, drawn = await stats_messages(live, organiser, code, monkeypatch)
+    assert [m.kind for m in sent].count("photo") == len(drawn) == 12
+    benefit = drawn[1]
+    assert benefit.labels.n_line == "n = 1 مجيب"
+    assert benefit.labels.no_answer_note == "بلا إجابة: 0 من أصل مستلم واحد"
+    assert benefit.labels.scale_line == "1 = ضعيف جداً · 5 = ممتاز"
+    assert benefit.labels.mean_line == "المتوسط 4,0 · الوسيط 4"
+    assert "n = 1 مجيب · بلا إجابة: 0 من أصل مستلم واحد" in chart_texts(benefit)
+    assert drawn[2].labels.no_answer_note == "بلا إجابة: 1 من أصل مستلم واحد"  # not reached yet
+    summary = "\n".join(m.text for m in sent if m.kind == "text")
     assert "📊 Atelier Open Data — Rabat" in summary
-    assert question_text("benefit", "ar") in summary
+    assert (f"{question_text('benefit', 'ar')}\nإجابة واحدة · بلا إجابة: 0 من أصل مستلم واحد\n"
+            "المتوسط 4,0 · الوسيط 4\n1 = ضعيف جداً · 5 = ممتاز\n  1: 0 (0%)") in summary
     with live.session() as db:
         assert db.scalar(select(func.count()).select_from(models.Response).where(
-            models.Response.status == ResponseStatus.COMPLETED)) == 0
+            models.Response.kind == "evaluation", models.Response.status == ResponseStatus.COMPLETED)) == 0
+
+
+async def test_stats_in_french_before_and_after_the_first_answer(
+    live: LiveBot, organiser: FakeUser, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    code = await new_workshop(live, organiser)
+    sent, drawn = await stats_messages(live, organiser, code, monkeypatch)
+    assert [m.text for m in sent] == [(
+        f"Pas encore de réponse pour «{NBSP}Atelier Open Data — Rabat{NBSP}».\n0 participant s’est inscrit.\n"
+        f"Le questionnaire est parvenu à 0 participant.\n/close {code} envoie le questionnaire."
+    )]
+    assert drawn == []
+
+    await one_respondent(live, organiser, code, "fr")
+    sent, drawn = await stats_messages(live, organiser, code, monkeypatch)
+    assert [m.kind for m in sent].count("photo") == 12
+    assert drawn[1].labels.n_line == "n = 1 répondant"
+    assert f"n = 1 répondant · sans réponse{NBSP}: 0 sur 1 destinataire" in chart_texts(drawn[1])
+    assert drawn[1].labels.scale_line == "1 = Très faible · 5 = Excellent"
+    assert drawn[1].labels.mean_line == "moyenne 4,0 · médiane 4"
+    assert f"n = 0 répondant · sans réponse{NBSP}: 1 sur 1 destinataire" in chart_texts(drawn[2])
+    summary = "\n".join(m.text for m in sent if m.kind == "text")
+    assert "Questionnaire complété par 0 sur 1 participant (0\u202f%)." in summary
+    assert f"1 réponse · sans réponse{NBSP}: 0 sur 1 destinataire\nmoyenne 4,0 · médiane 4\n" in summary
+    assert f"0 réponse · sans réponse{NBSP}: 1 sur 1 destinataire\n" in summary
+
+
+def chart_texts(spec: ChartSpec) -> list[str]:
+    """Every text drawn in the chart of *spec*, as read back from the figure."""
+    return [strip_marks(t.get_text()) for t in build_figure(spec).texts]

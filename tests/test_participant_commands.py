@@ -1,4 +1,4 @@
-"""/language, /help, /forget, late joiners, and sending under Telegram's rate limits."""
+"""/language, /help, /whoami, /forget, late joiners, and sending under Telegram's rate limits."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from bot.questionnaires.model import QuestionnaireKind
 from bot.simulation.live_bot import LiveBot
 from bot.storage import models
 from bot.storage.engine import DbSession
-from telegram_sim import FakeUser
+from telegram_sim import BotMessage, FakeUser
 from tests.conversation import (
     ORGANISER_ID,
     new_workshop,
@@ -115,3 +115,57 @@ async def test_close_of_a_big_room_respects_rate_limits_and_429(session_factory:
 def count(live: LiveBot, model: type[models.Base]) -> int:
     with live.session() as db:
         return db.scalar(select(func.count()).select_from(model)) or 0
+
+
+# --- a newcomer finds their Telegram id (/new refused, /whoami, /help) -------------------
+
+FSI, PDI = "\u2068", "\u2069"  # isolate a Latin run inside Arabic text
+
+
+def code_spans(message: BotMessage) -> list[str]:
+    """The texts under ``code`` entities (one tap copies them); offsets are UTF-16 units."""
+    units = message.text.encode("utf-16-le")
+    return [
+        units[2 * e["offset"]:2 * (e["offset"] + e["length"])].decode("utf-16-le")
+        for e in message.raw.get("entities", []) if e["type"] == "code"
+    ]
+
+
+async def test_a_newcomer_learns_their_telegram_id_in_french(live: LiveBot, organiser: FakeUser) -> None:
+    claire = live.server.user(123456789, "Claire", language_code="fr")
+    assert await say(live, claire, "/new Mon atelier") == [(
+        f"Seuls les organisateurs peuvent créer des ateliers. Votre identifiant Telegram est 123456789{NBSP}: "
+        "demandez à l’administrateur du bot de l’ajouter à ORGANISER_IDS."
+    )]
+    assert code_spans(claire.last) == ["123456789"]
+    assert await say(live, claire, "/whoami") == [(
+        f"Votre identifiant Telegram{NBSP}: 123456789\n"
+        "Les organisateurs créent des ateliers avec /new. Pour en devenir un, "
+        "demandez à l’administrateur du bot d’ajouter cet identifiant à ORGANISER_IDS."
+    )]
+    assert code_spans(claire.last) == ["123456789"]
+    (help_text,) = await say(live, claire, "/help")
+    assert "\n/whoami — votre identifiant Telegram\n" in help_text
+    assert help_text.endswith(f"\n\nVotre identifiant Telegram{NBSP}: 123456789")
+    assert await say(live, organiser, "/whoami") == [
+        f"Votre identifiant Telegram{NBSP}: {ORGANISER_ID}\nVous êtes organisateur{NBSP}: /new TITRE crée un atelier."
+    ]
+    assert count(live, models.Workshop) == 0
+
+
+async def test_a_newcomer_learns_their_telegram_id_in_arabic(live: LiveBot, organiser: FakeUser) -> None:
+    amina = live.server.user(987654321, "Amina", language_code="ar")
+    assert await say(live, amina, "/new ورشة البيانات المفتوحة") == [(
+        f"إنشاء الورشات متاح للمنظّمين فقط. معرّفك على تيليغرام هو {FSI}987654321{PDI}: "
+        f"اطلب من مسؤول البوت إضافته إلى {FSI}ORGANISER_IDS{PDI}."
+    )]
+    assert code_spans(amina.last) == ["987654321"]
+    assert await say(live, amina, "/whoami") == [(
+        f"معرّفك على تيليغرام: {FSI}987654321{PDI}\n"
+        "يُنشئ المنظّمون الورشات بالأمر /new. لتصبح منظّمًا، "
+        f"اطلب من مسؤول البوت إضافة هذا المعرّف إلى {FSI}ORGANISER_IDS{PDI}."
+    )]
+    (help_text,) = await say(live, amina, "/help")
+    assert "\n/whoami — معرّفك على تيليغرام\n" in help_text
+    assert help_text.endswith(f"\n\nمعرّفك على تيليغرام: {FSI}987654321{PDI}")
+    assert count(live, models.Workshop) == 0

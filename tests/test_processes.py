@@ -11,6 +11,13 @@ comes from what the fake Telegram received: every participant gets exactly one r
 Settings: the dispatcher ticks every second (``DISPATCH_INTERVAL=1s``) and also wakes at
 the exact due time; a reminder leased by a process that died is taken over three seconds
 later (``DELIVERY_LEASE=3s``).
+
+Processes cannot share the test's clock, so no verdict waits for a number of seconds:
+a due time "passes while no bot runs" by moving it into the past in the database (which
+is all a process reads), and "nothing else goes out" is checked once the round is done
+in the database and a later dispatcher run is proven to have happened: a one-person
+"witness" workshop whose reminder falls due after every lease has expired; the run that
+sends it does everything else that is due before it reports (``dispatcher_ran``).
 """
 
 from __future__ import annotations
@@ -39,14 +46,18 @@ from tests.bot_process import BotProcess, BotProcesses, free_port, webhook_args
 ORGANISER = 1
 FIRST_PARTICIPANT = 100
 REMINDER = "⏰"
+LEASE = 3  # seconds, DELIVERY_LEASE below
 SETTINGS = {
     "ORGANISER_IDS": str(ORGANISER),
     "REMINDER_DELAYS": "2s,3s",  # what a /close in these processes would plan; the tests plan their own
     "FOLLOWUP_DELAY": "28d",
     "DISPATCH_INTERVAL": "1s",
-    "DELIVERY_LEASE": "3s",
+    "DELIVERY_LEASE": f"{LEASE}s",
     "RETRY_BACKOFF": "1s",
 }
+TITLE = "Atelier Open Data — Rabat"
+WITNESS_TITLE = "Atelier témoin"
+LATER = 1800  # seconds: a due time no test reaches by waiting (under an hour: exact, no quiet hours)
 
 SessionFactory = Callable[[], DbSession]
 
@@ -79,12 +90,16 @@ def participants(server: FakeBotApi, count: int) -> list[int]:
     return ids
 
 
-def closed_workshop_with_reminders(session_factory: SessionFactory, ids: list[int], delays: tuple[int, ...]) -> None:
+def closed_workshop_with_reminders(
+    session_factory: SessionFactory, ids: list[int], delays: tuple[int, ...], *,
+    closed_ago: int = 0, title: str = TITLE,
+) -> int:
     """A closed workshop whose participants all began the evaluation and none finished;
-    reminder rounds ``delays`` seconds from now (exact: under an hour, no quiet hours)."""
+    reminder rounds ``delays`` seconds after a close ``closed_ago`` seconds ago (exact:
+    under an hour, no quiet hours). Returns the workshop's id."""
     with session_factory() as db:
         organiser = get_or_create_user(db, TelegramIdentity(ORGANISER, "Firas", "fr"))
-        workshop = create_workshop(db, organiser, "Atelier Open Data — Rabat")
+        workshop = create_workshop(db, organiser, title)
         for uid in ids:
             join_workshop(db, get_or_create_user(db, TelegramIdentity(uid, f"P{uid}", "fr")), workshop.join_code)
         close_workshop(db, workshop)
@@ -92,7 +107,25 @@ def closed_workshop_with_reminders(session_factory: SessionFactory, ids: list[in
                 models.Response.questionnaire_id == workshop.evaluation_questionnaire_id)):
             answering.mark_started(response, question_message_id=1)
         policy = SchedulePolicy(reminder_delays=delays, followup_delay=28 * 86_400, timezone="Africa/Casablanca")
-        plan_after_close(db, workshop, policy, utcnow())
+        plan_after_close(db, workshop, policy, utcnow() - timedelta(seconds=closed_ago))
+        db.commit()
+        return workshop.id
+
+
+def rounds_of(session_factory: SessionFactory, workshop_id: int) -> list[ScheduledSend]:
+    with session_factory() as db:
+        return list(db.scalars(select(ScheduledSend).where(
+            ScheduledSend.workshop_id == workshop_id, ScheduledSend.purpose == SendPurpose.REMINDER,
+        ).order_by(ScheduledSend.round)))
+
+
+def due_time_passes(session_factory: SessionFactory, workshop_id: int) -> None:
+    """The workshop's reminder rounds fall due while no bot runs: their due time moves into
+    the past, which is all the next process can tell about the time that went by."""
+    with session_factory() as db:
+        for send in db.scalars(select(ScheduledSend).where(
+                ScheduledSend.workshop_id == workshop_id, ScheduledSend.purpose == SendPurpose.REMINDER)):
+            send.due_at = utcnow() - timedelta(seconds=1)
         db.commit()
 
 
@@ -107,13 +140,15 @@ def reminders(server: FakeBotApi) -> Counter[int]:
     )
 
 
-def deliveries(session_factory: SessionFactory) -> list[Delivery]:
+def deliveries(session_factory: SessionFactory, workshop_id: int) -> list[Delivery]:
+    """The workshop's reminders, one row per participant and round."""
     with session_factory() as db:
-        return list(db.scalars(select(Delivery).order_by(Delivery.id)))
+        return list(db.scalars(select(Delivery).join(ScheduledSend, Delivery.send_id == ScheduledSend.id)
+                               .where(ScheduledSend.workshop_id == workshop_id).order_by(Delivery.id)))
 
 
-def sent(session_factory: SessionFactory) -> int:
-    return sum(d.status is DeliveryStatus.SENT for d in deliveries(session_factory))
+def sent(session_factory: SessionFactory, workshop_id: int) -> int:
+    return sum(d.status is DeliveryStatus.SENT for d in deliveries(session_factory, workshop_id))
 
 
 def claimed_by(bot: BotProcess, delivery: Delivery) -> bool:
@@ -125,8 +160,38 @@ def once_each(ids: list[int]) -> Counter[int]:
     return Counter(dict.fromkeys(ids, 1))
 
 
-async def until(seconds_from_now: float) -> None:
-    await asyncio.sleep(max(seconds_from_now, 0))
+def summaries(server: FakeBotApi, title: str) -> int:
+    """How many times the organiser heard how a reminder round of ``title`` went."""
+    return sum(m.text.startswith("📬") and title in m.text for m in server.user(ORGANISER, "Firas").messages)
+
+
+async def round_over(bots: BotProcesses, server: FakeBotApi, session_factory: SessionFactory, workshop_id: int,
+                     title: str = TITLE) -> None:
+    """Until the workshop's reminder rounds are all done and the organiser was told."""
+    await bots.wait_for(
+        lambda: all(r.status is SendStatus.DONE for r in rounds_of(session_factory, workshop_id))
+        and summaries(server, title) > 0,
+        "the reminder round is done and the organiser is told",
+    )
+
+
+async def dispatcher_ran(bots: BotProcesses, server: FakeBotApi, session_factory: SessionFactory, *,
+                         witness: int, due_in: int) -> None:
+    """Proof that a bot process looked at the schedule ``due_in`` seconds from now or later.
+
+    A one-person workshop's reminder falls due then; this returns once it reached the
+    ``witness`` and the organiser heard how that round went: the dispatcher run that sent
+    it claimed everything else due by then (expired leases included) and finished it
+    before reporting. With ``due_in=0`` it proves the run happened after this call.
+    """
+    server.user(witness, f"P{witness}", language_code="fr").started = True
+    workshop_id = closed_workshop_with_reminders(session_factory, [witness], delays=(due_in,), title=WITNESS_TITLE)
+    told = summaries(server, WITNESS_TITLE)
+    await bots.wait_for(
+        lambda: reminders(server)[witness] >= 1 and summaries(server, WITNESS_TITLE) > told
+        and all(r.status is SendStatus.DONE for r in rounds_of(session_factory, workshop_id)),
+        f"a dispatcher run {due_in}s or more from now reminds witness {witness} and reports it",
+    )
 
 
 # --- kill -9 before, during and after the due time --------------------------------------
@@ -142,19 +207,19 @@ async def test_kill_9_before_the_due_time_then_a_restart_sends_each_reminder_onc
     """
     ids = participants(server, 20)
     first = await bots.start_ready()
-    closed_workshop_with_reminders(session_factory, ids, delays=(3,))  # first sees it on its next tick
-    due = utcnow() + timedelta(seconds=3)
-    await asyncio.sleep(1.0)
+    workshop = closed_workshop_with_reminders(session_factory, ids, delays=(LATER,))
+    await dispatcher_ran(bots, server, session_factory, witness=900, due_in=0)  # first has seen the round
     await first.kill()
-    assert reminders(server) == Counter()  # nothing was due yet
-    await until((due - utcnow()).total_seconds() + 0.5)  # the due time passes with no bot running
-    assert reminders(server) == Counter()
+    assert reminders(server) == once_each([900])  # the round was not due yet
+    due_time_passes(session_factory, workshop)  # while no bot runs
+    assert reminders(server) == once_each([900])
 
     second = await bots.start_ready()
-    await bots.wait_for(lambda: sum(reminders(server).values()) >= len(ids), "every participant is reminded")
-    await asyncio.sleep(2.5)  # more dispatcher ticks: nothing else goes out
-    assert reminders(server) == once_each(ids)
-    rows = deliveries(session_factory)
+    await bots.wait_for(lambda: sum(reminders(server).values()) >= len(ids) + 1, "every participant is reminded")
+    await round_over(bots, server, session_factory, workshop)
+    await dispatcher_ran(bots, server, session_factory, witness=901, due_in=LEASE + 1)
+    assert reminders(server) == once_each([*ids, 900, 901])
+    rows = deliveries(session_factory, workshop)
     assert len(rows) == len(ids)
     assert all(d.status is DeliveryStatus.SENT and claimed_by(second, d) for d in rows)
 
@@ -176,26 +241,27 @@ async def test_kill_9_during_the_broadcast_loses_none_and_duplicates_none(
     ids = participants(server, 20)
     server.hold("sendMessage", after=8, text_prefix=REMINDER)
     first = await bots.start_ready()
-    closed_workshop_with_reminders(session_factory, ids, delays=(1,))
+    workshop = closed_workshop_with_reminders(session_factory, ids, delays=(1,))
     await bots.wait_for(
-        lambda: sum(reminders(server).values()) == 8 and server.held >= 4 and sent(session_factory) == 8,
+        lambda: sum(reminders(server).values()) == 8 and server.held >= 4 and sent(session_factory, workshop) == 8,
         "8 reminders are sent and recorded and the next ones are on the wire",
     )
     on_the_wire = server.held
     await first.kill()
-    await bots.wait_for(lambda: server.held == 0, "the killed process's held requests are dropped", timeout=5)
+    await bots.wait_for(lambda: server.held == 0, "the killed process's held requests are dropped")
     assert len(server.abandoned) >= on_the_wire and all(c.method == "sendMessage" for c in server.abandoned)
     server.release_held()
-    rows = deliveries(session_factory)
+    rows = deliveries(session_factory, workshop)
     assert Counter(d.status for d in rows) == {DeliveryStatus.SENT: 8, DeliveryStatus.CLAIMED: 12}
     assert all(claimed_by(first, d) for d in rows)
     assert sum(reminders(server).values()) == 8
 
     second = await bots.start_ready()
     await bots.wait_for(lambda: sum(reminders(server).values()) >= len(ids), "the 12 leased reminders are taken over")
-    await asyncio.sleep(2.5)
-    assert reminders(server) == once_each(ids)
-    rows = deliveries(session_factory)
+    await round_over(bots, server, session_factory, workshop)
+    await dispatcher_ran(bots, server, session_factory, witness=900, due_in=LEASE + 1)
+    assert reminders(server) == once_each([*ids, 900])
+    rows = deliveries(session_factory, workshop)
     assert all(d.status is DeliveryStatus.SENT for d in rows)
     assert (sum(claimed_by(first, d) for d in rows), sum(claimed_by(second, d) for d in rows)) == (8, 12)
 
@@ -205,36 +271,34 @@ async def test_kill_9_after_everything_went_out_sends_nothing_again(
 ) -> None:
     ids = participants(server, 20)
     first = await bots.start_ready()
-    closed_workshop_with_reminders(session_factory, ids, delays=(1,))
-    organiser = server.user(ORGANISER, "Firas")
-    await bots.wait_for(lambda: any(m.text.startswith("📬") for m in organiser.messages),
-                        "the round is over and the organiser is told")
-    assert reminders(server) == once_each(ids) and sent(session_factory) == len(ids)
+    workshop = closed_workshop_with_reminders(session_factory, ids, delays=(1,))
+    await round_over(bots, server, session_factory, workshop)
+    assert reminders(server) == once_each(ids) and sent(session_factory, workshop) == len(ids)
     await first.kill()
     answered = len(server.calls)
 
     await bots.start_ready()
-    await asyncio.sleep(3.5)  # three dispatcher ticks
-    assert reminders(server) == once_each(ids)
-    assert [c.method for c in server.calls[answered:] if c.method.startswith("send")] == []
+    await dispatcher_ran(bots, server, session_factory, witness=900, due_in=LEASE + 1)
+    assert reminders(server) == once_each([*ids, 900])
+    # the witness's reminder and its summary: nothing of the first round went out again
+    assert [(c.method, c.chat_id) for c in server.calls[answered:] if c.method.startswith("send")] == [
+        ("sendMessage", 900), ("sendMessage", ORGANISER)]
 
 
 async def test_a_start_long_after_two_overdue_rounds_sends_one_reminder(
     server: FakeBotApi, bots: BotProcesses, session_factory: SessionFactory,
 ) -> None:
     ids = participants(server, 20)
-    closed_workshop_with_reminders(session_factory, ids, delays=(2, 3))
-    await asyncio.sleep(5)  # no bot running: both rounds are overdue
+    # closed 5 s ago, rounds 2 s and 3 s after: both overdue before any bot runs
+    workshop = closed_workshop_with_reminders(session_factory, ids, delays=(2, 3), closed_ago=5)
     bot = await bots.start_ready()
     await bots.wait_for(lambda: sum(reminders(server).values()) >= len(ids), "every participant is reminded")
-    await asyncio.sleep(2.5)
-    assert reminders(server) == once_each(ids)
-    with session_factory() as db:
-        rounds = db.execute(select(ScheduledSend.round, ScheduledSend.status, ScheduledSend.id)
-                            .where(ScheduledSend.purpose == SendPurpose.REMINDER)
-                            .order_by(ScheduledSend.round)).all()
-    assert [(r, s) for r, s, _ in rounds] == [(1, SendStatus.DONE), (2, SendStatus.DONE)]
-    rows = deliveries(session_factory)
+    await round_over(bots, server, session_factory, workshop)
+    await dispatcher_ran(bots, server, session_factory, witness=900, due_in=LEASE + 1)
+    assert reminders(server) == once_each([*ids, 900])
+    rounds = rounds_of(session_factory, workshop)
+    assert [(r.round, r.status) for r in rounds] == [(1, SendStatus.DONE), (2, SendStatus.DONE)]
+    rows = deliveries(session_factory, workshop)
     assert {d.send_id for d in rows} == {rounds[1].id}  # round 1 was superseded, not sent
     assert all(d.status is DeliveryStatus.SENT and claimed_by(bot, d) for d in rows)
 
@@ -247,7 +311,7 @@ async def test_two_processes_on_postgresql_send_each_reminder_once(
 ) -> None:
     """Two replicas (webhook mode: only one process may long-poll) share one round.
 
-    150 participants: a process leases reminders 64 at a time and sends about 29 a
+    150 participants: a process leases reminders 32 at a time and sends about 29 a
     second, so neither can take the whole round alone — both do part of it.
     """
     if not on_postgresql(engine):
@@ -259,12 +323,12 @@ async def test_two_processes_on_postgresql_send_each_reminder_once(
     one, two = [await bots.start(*webhook_args(port)) for port in ports]
     await asyncio.gather(one.wait_ready(), two.wait_ready())
     assert server.webhook_url.startswith("http://127.0.0.1:")
-    closed_workshop_with_reminders(session_factory, ids, delays=(2,))
-    await bots.wait_for(lambda: sum(reminders(server).values()) >= len(ids), "every participant is reminded",
-                        timeout=30)
-    await asyncio.sleep(2.5)
-    assert reminders(server) == once_each(ids)
-    rows = deliveries(session_factory)
+    workshop = closed_workshop_with_reminders(session_factory, ids, delays=(2,))
+    await bots.wait_for(lambda: sum(reminders(server).values()) >= len(ids), "every participant is reminded")
+    await round_over(bots, server, session_factory, workshop)
+    await dispatcher_ran(bots, server, session_factory, witness=900, due_in=LEASE + 1)
+    assert reminders(server) == once_each([*ids, 900])
+    rows = deliveries(session_factory, workshop)
     assert len(rows) == len(ids) and all(d.status is DeliveryStatus.SENT for d in rows)
     shares = (sum(claimed_by(one, d) for d in rows), sum(claimed_by(two, d) for d in rows))
     assert sum(shares) == len(ids) and min(shares) > 0, shares

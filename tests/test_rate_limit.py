@@ -1,31 +1,77 @@
 """The rate limiter keeps broadcasts under Telegram's limits; the fake server enforces them.
 
 Every test sends through python-telegram-bot's real ``ExtBot`` and HTTP stack to the fake
-Bot API server, and checks pacing against the server's own call log (``ApiCall.timestamp``
-is the monotonic arrival time). Telegram counts at arrival, so checks on spacing allow a
-few milliseconds of loopback jitter (``JITTER``); the limiter's real safety margin is
-29/s against Telegram's 30/s.
+Bot API server. No verdict depends on how fast the machine runs:
+
+* the limiter's promises are about the instants it *releases* requests; ``RecordingLimiter``
+  keeps them exactly as the limiter decided them, so "at most 29 in any second" and "a
+  second apart" are checked on the limiter's own clock readings, not on a stopwatch;
+* Telegram counts at *arrival*: the end-to-end check of a burst counts the 429s the fake's
+  flood control answers (``flood_rejections``);
+* the fake's own flood control is checked with arrival times the test sets
+  (``arrival_clock``), so "90 at once" or "1.05 s later" is exact however busy the machine;
+* "is not held" is shown by the order of events (the held request is still waiting when
+  the other has gone out), or by holding for much longer than a test may wait.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 import pytest
 from telegram.error import Forbidden, RetryAfter
 from telegram.ext import ExtBot
 
-from bot.telegram_bot.rate_limit import TelegramRateLimiter
+import telegram_sim.server
+from bot.telegram_bot.rate_limit import RETRY_MARGIN, TelegramRateLimiter
 from telegram_sim import FakeBotApi, FakeUser
 from telegram_sim.calls import ApiCall
 from telegram_sim.flood import busiest_window
 
-JITTER = 0.03  # seconds of arrival jitter tolerated when checking spacing at the server
 BROADCAST = {"broadcast": True}
+ROUNDING = 1e-9  # the limiter compares sums of float seconds; allow their last bit
+# Seconds to wait for something that must happen: only a failing test waits that long.
+EVENT_TIMEOUT = 30.0
 
+
+class RecordingLimiter(TelegramRateLimiter):
+    """Our limiter, keeping each release of a chat-bound request: (chat, the limiter's own
+    ``time.monotonic()`` reading that decided it). Requests without a chat never wait and
+    are not recorded."""
+
+    def __init__(self, **limits: Any) -> None:
+        super().__init__(**limits)
+        self.releases: list[tuple[int | str, float]] = []
+
+    def _release(self, key: int | str, group: bool, now: float) -> None:
+        self.releases.append((key, now))
+        super()._release(key, group, now)
+
+    def times(self, chat_id: int | None = None) -> list[float]:
+        return [now for key, now in self.releases if chat_id is None or str(key) == str(chat_id)]
+
+
+class ArrivalClock:
+    """Stands in for the ``time`` module of the fake server: every call arrives at ``now``
+    (its ``ApiCall.timestamp``, and the instant flood control counts it)."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def monotonic(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def arrival_clock(monkeypatch: pytest.MonkeyPatch) -> Iterator[ArrivalClock]:
+    clock = ArrivalClock()
+    monkeypatch.setattr(telegram_sim.server, "time", clock)
+    yield clock
 
 
 @asynccontextmanager
@@ -60,6 +106,13 @@ def sends(server: FakeBotApi, chat_id: int | None = None) -> list[ApiCall]:
     ]
 
 
+async def until(condition: Callable[[], bool], what: str) -> None:
+    """Let the event loop run until ``condition`` holds."""
+    deadline = time.monotonic() + EVENT_TIMEOUT
+    while not condition():
+        assert time.monotonic() < deadline, f"timed out after {EVENT_TIMEOUT:.0f}s waiting until {what}"
+        await asyncio.sleep(0.01)
+
 
 # ---------------------------------------------------------------- overall limit
 
@@ -67,23 +120,25 @@ def sends(server: FakeBotApi, chat_id: int | None = None) -> list[ApiCall]:
 async def test_burst_of_90_stays_under_30_per_second(server: FakeBotApi) -> None:
     users = await known_users(server, 90)
     server.enforce_flood_limits(per_second=30)
-    limiter = TelegramRateLimiter()
+    limiter = RecordingLimiter()
     async with connected(server, limiter) as bot:
         released_before = limiter.released_count  # initialize()'s getMe
-        started = time.monotonic()
         messages = await asyncio.gather(*(bot.send_message(u.user_id, "news") for u in users))
-        elapsed = time.monotonic() - started
 
     assert [m.chat_id for m in messages] == [u.user_id for u in users]
+    assert limiter.released_count - released_before == 90
+    released = limiter.times()
+    assert busiest_window(released) <= 29  # the limiter's promise, on its own clock: exact
+    assert released[-1] - released[0] >= 3.0 - ROUNDING  # 90 at 29 a second: the 88th a full 3 s after the 1st
+    # Telegram counts at arrival: not one 429 (and so never more than 30 in a second there)
     assert server.flood_rejections == 0
     assert limiter.retry_after_count == 0
-    assert limiter.released_count - released_before == 90
-    assert elapsed >= 2.5
-    # 29 a second when released; arrival jitter may squeeze a 30th into some second
     assert busiest_window([c.timestamp for c in sends(server)]) <= 30
 
 
-async def test_same_burst_without_limiter_is_refused(server: FakeBotApi) -> None:
+async def test_same_burst_without_limiter_is_refused(server: FakeBotApi, arrival_clock: ArrivalClock) -> None:
+    """The burst, arriving within one second as an unthrottled bot's would (arrival times
+    are set, not measured: a busy machine would otherwise spread it over several)."""
     users = await known_users(server, 90)
     server.enforce_flood_limits(per_second=30)
     async with connected(server, None) as bot:
@@ -91,38 +146,33 @@ async def test_same_burst_without_limiter_is_refused(server: FakeBotApi) -> None
             *(bot.send_message(u.user_id, "news") for u in users), return_exceptions=True
         )
 
-    # 60 refused when the burst fits in one second; fewer on a loaded machine
     refused = [r for r in results if isinstance(r, RetryAfter)]
-    assert len(refused) >= 10
-    assert server.flood_rejections == len(refused)
+    assert len(refused) == 60 == server.flood_rejections
     delivered = [c.timestamp for c in sends(server) if c.ok]
-    assert len(delivered) + len(refused) == 90
+    assert len(delivered) == 30
     assert busiest_window(delivered) <= 30
 
 
 async def test_small_window_never_holds_more_than_the_limit(server: FakeBotApi) -> None:
     users = await known_users(server, 15)
-    limiter = TelegramRateLimiter(overall_per_second=5)
+    limiter = RecordingLimiter(overall_per_second=5)
     async with connected(server, limiter) as bot:
         released_before = limiter.released_count
-        started = time.monotonic()
         await asyncio.gather(*(bot.send_message(u.user_id, "news") for u in users))
-        elapsed = time.monotonic() - started
 
-    arrivals = [c.timestamp for c in sends(server)]
-    assert len(arrivals) == 15
-    assert elapsed >= 2.0
-    assert busiest_window(arrivals, 1.0 - JITTER) <= 5
+    assert len(sends(server)) == 15 and all(c.ok for c in sends(server))
+    released = limiter.times()
+    assert busiest_window(released) <= 5
+    assert released[-1] - released[0] >= 2.0 - ROUNDING  # the 6th a second after the 1st, the 11th two
     assert limiter.released_count - released_before == 15
 
 
 async def test_calls_without_a_chat_are_not_throttled(server: FakeBotApi) -> None:
-    limiter = TelegramRateLimiter(overall_per_second=1)
+    limiter = RecordingLimiter(overall_per_second=1)
     async with connected(server, limiter) as bot:
-        started = time.monotonic()
-        await asyncio.gather(*(bot.get_me() for _ in range(10)))
-        assert time.monotonic() - started < 0.5
+        await asyncio.gather(*(bot.get_me() for _ in range(10)))  # throttled, they would take 9 s
     assert limiter.released_count == 11  # with initialize()'s getMe
+    assert limiter.releases == []  # none of them went through the pacing at all
 
 
 # ---------------------------------------------------------------- per chat
@@ -130,42 +180,43 @@ async def test_calls_without_a_chat_are_not_throttled(server: FakeBotApi) -> Non
 
 async def test_broadcasts_to_one_chat_are_a_second_apart(server: FakeBotApi) -> None:
     ada, bob = await known_users(server, 2)
-    limiter = TelegramRateLimiter()
+    limiter = RecordingLimiter()
     async with connected(server, limiter) as bot:
-        started = time.monotonic()
         await asyncio.gather(
             bot.send_message(ada.user_id, "1", rate_limit_args=BROADCAST),
             bot.send_message(ada.user_id, "2", rate_limit_args=BROADCAST),
             bot.send_message(bob.user_id, "3", rate_limit_args=BROADCAST),
         )
 
-    first, second = (c.timestamp for c in sends(server, ada.user_id))
-    assert second - first >= 1.0 - JITTER
-    # another chat was not held up behind ada's per-chat wait
-    (to_bob,) = sends(server, bob.user_id)
-    assert to_bob.timestamp - started < 0.5
+    first, second = limiter.times(ada.user_id)
+    assert second - first >= 1.0 - ROUNDING
+    # another chat was not held up behind ada's per-chat wait: bob's went out in between
+    assert [key for key, _ in limiter.releases] == [ada.user_id, bob.user_id, ada.user_id]
     assert [m.text for m in ada.messages] == ["1", "2"]
+    assert [m.text for m in bob.messages] == ["3"]
 
 
 async def test_direct_replies_to_one_chat_are_not_delayed(server: FakeBotApi) -> None:
     (ada,) = await known_users(server, 1)
-    async with connected(server, TelegramRateLimiter()) as bot:
+    # a minute between broadcasts to ada: a reply held by that rule would outlast the wait below
+    async with connected(server, TelegramRateLimiter(per_chat_interval=60)) as bot:
         await bot.send_message(ada.user_id, "broadcast", rate_limit_args=BROADCAST)
-        await bot.send_message(ada.user_id, "reply 1")
-        await bot.send_message(ada.user_id, "reply 2")
+        await asyncio.wait_for(bot.send_message(ada.user_id, "reply 1"), EVENT_TIMEOUT)
+        await asyncio.wait_for(bot.send_message(ada.user_id, "reply 2"), EVENT_TIMEOUT)
 
-    stamps = [c.timestamp for c in sends(server, ada.user_id)]
-    assert stamps[-1] - stamps[0] < 0.5
+    assert [m.text for m in ada.messages] == ["broadcast", "reply 1", "reply 2"]
 
 
 async def test_a_reply_counts_for_the_next_broadcast_to_that_chat(server: FakeBotApi) -> None:
     (ada,) = await known_users(server, 1)
-    async with connected(server, TelegramRateLimiter(per_chat_interval=0.5)) as bot:
+    limiter = RecordingLimiter(per_chat_interval=0.5)
+    async with connected(server, limiter) as bot:
         await bot.send_message(ada.user_id, "reply")
         await bot.send_message(ada.user_id, "broadcast", rate_limit_args=BROADCAST)
 
-    reply, broadcast = (c.timestamp for c in sends(server, ada.user_id))
-    assert broadcast - reply >= 0.5 - JITTER
+    reply, broadcast = limiter.times(ada.user_id)
+    assert broadcast - reply >= 0.5 - ROUNDING
+    assert [m.text for m in ada.messages] == ["reply", "broadcast"]
 
 
 async def test_groups_get_at_most_the_per_minute_limit(server: FakeBotApi) -> None:
@@ -175,9 +226,12 @@ async def test_groups_get_at_most_the_per_minute_limit(server: FakeBotApi) -> No
     async with connected(server, limiter) as bot:
         for n in range(3):
             await bot.send_message(group.chat_id, f"result {n}")
-        with pytest.raises(TimeoutError):  # the 4th waits for the minute to pass
-            await asyncio.wait_for(bot.send_message(group.chat_id, "result 3"), 0.3)
+        fourth = asyncio.create_task(bot.send_message(group.chat_id, "result 3"))
         await bot.send_message(ada.user_id, "private chats are not held")
+        assert not fourth.done()  # still waiting for the minute to pass, while ada's went out
+        fourth.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await fourth
 
     assert len(sends(server, group.chat_id)) == 3
     assert len(sends(server, ada.user_id)) == 1
@@ -194,18 +248,19 @@ async def test_a_429_is_retried_after_retry_after(server: FakeBotApi) -> None:
     async with connected(server, limiter) as bot:
         released_before = limiter.released_count
         to_ada = asyncio.create_task(bot.send_message(ada.user_id, "questionnaire"))
-        while not sends(server):
-            await asyncio.sleep(0.01)
+        await until(lambda: limiter.retry_after_count == 1, "the limiter got the 429")
         # during the flood wait every chat is held, not only ada's
         await bot.send_message(bob.user_id, "questionnaire")
-        message = await to_ada
+        message = await asyncio.wait_for(to_ada, EVENT_TIMEOUT)
 
     assert message.text == "questionnaire"
     refused, retried = sends(server, ada.user_id)
     assert refused.status == 429 and retried.ok
-    assert 1.0 <= retried.timestamp - refused.timestamp < 1.6
+    # waited out once: no sooner than retry_after (plus the margin), and well before a second
+    # wait would end; the upper bound leaves a busy machine a whole second of slack
+    assert 1.0 + RETRY_MARGIN <= retried.timestamp - refused.timestamp < 2 * (1.0 + RETRY_MARGIN)
     (to_bob,) = sends(server, bob.user_id)
-    assert to_bob.timestamp - refused.timestamp >= 1.0
+    assert to_bob.timestamp - refused.timestamp >= 1.0 + RETRY_MARGIN
     assert limiter.retry_after_count == 1
     assert limiter.released_count - released_before == 3
 
@@ -237,13 +292,13 @@ async def test_a_blocked_user_raises_forbidden_without_retry(server: FakeBotApi)
 # ---------------------------------------------------------------- the fake's flood control
 
 
-async def test_fake_answers_429_like_telegram(server: FakeBotApi) -> None:
+async def test_fake_answers_429_like_telegram(server: FakeBotApi, arrival_clock: ArrivalClock) -> None:
     users = await known_users(server, 5)
     server.enforce_flood_limits(per_second=3, retry_after=2)
     async with connected(server, None) as bot:
         results = await asyncio.gather(
             *(bot.send_message(u.user_id, "x") for u in users), return_exceptions=True
-        )
+        )  # five arriving in the same instant
         await bot.get_me()  # no chat: never refused
 
     assert sum(isinstance(r, RetryAfter) for r in results) == 2
@@ -257,47 +312,55 @@ async def test_fake_answers_429_like_telegram(server: FakeBotApi) -> None:
     }
 
 
-async def test_fake_refused_calls_do_not_count(server: FakeBotApi) -> None:
+async def test_fake_refused_calls_do_not_count(server: FakeBotApi, arrival_clock: ArrivalClock) -> None:
     ada, bob, cy, dee = await known_users(server, 4)
     server.enforce_flood_limits(per_second=2)
     async with connected(server, None) as bot:
-        started = time.monotonic()
+        start = arrival_clock.now
         await bot.send_message(ada.user_id, "t=0")
-        await asyncio.sleep(0.5)
+        arrival_clock.now = start + 0.5
         await bot.send_message(bob.user_id, "t=0.5")
         with pytest.raises(RetryAfter):
             await bot.send_message(cy.user_id, "t=0.5, third in the window")
-        await asyncio.sleep(started + 1.05 - time.monotonic())
+        arrival_clock.now = start + 1.05
         # ada's call left the window; bob's is in it; the refused one must not be
         await bot.send_message(dee.user_id, "t=1.05")
 
     assert [c.status for c in sends(server)] == [200, 200, 429, 200]
+    assert [c.timestamp - start for c in sends(server)] == [0.0, 0.5, 0.5, pytest.approx(1.05)]
     assert server.flood_rejections == 1
 
 
-async def test_fake_per_chat_limit(server: FakeBotApi) -> None:
+async def test_fake_per_chat_limit(server: FakeBotApi, arrival_clock: ArrivalClock) -> None:
     ada, bob = await known_users(server, 2)
     server.enforce_flood_limits(per_second=30, per_chat_per_second=1)
     async with connected(server, None) as bot:
         await bot.send_message(ada.user_id, "1")
+        arrival_clock.now += 0.9
         with pytest.raises(RetryAfter):
             await bot.send_message(ada.user_id, "2")
         await bot.send_message(bob.user_id, "1")
+        arrival_clock.now += 0.1  # a second after ada's first
+        await bot.send_message(ada.user_id, "3")
 
     assert [(int(c.chat_id or 0), c.status) for c in sends(server)] == [
         (ada.user_id, 200),
         (ada.user_id, 429),
         (bob.user_id, 200),
+        (ada.user_id, 200),
     ]
 
 
 async def test_fake_latency_delays_calls_but_not_get_updates(server: FakeBotApi) -> None:
     (ada,) = await known_users(server, 1)
-    server.set_latency(0.3)
+    latency = 3.0  # a getUpdates held by it would take 3 s; an unheld one takes milliseconds
+    server.set_latency(latency)
     async with connected(server, None) as bot:
         started = time.monotonic()
+        slow = asyncio.create_task(bot.send_message(ada.user_id, "slow", read_timeout=EVENT_TIMEOUT))
         await bot.get_updates(timeout=0)
-        assert time.monotonic() - started < 0.25
-        started = time.monotonic()
-        await bot.send_message(ada.user_id, "slow")
-        assert time.monotonic() - started >= 0.3
+        polled = time.monotonic() - started
+        await slow
+        sent = time.monotonic() - started
+    assert polled < latency
+    assert sent >= latency

@@ -1,9 +1,14 @@
 """Reminders and the follow-up survey, as participants and organisers live them.
 
-The real bot talks to the fake Bot API over HTTP; delays are seconds instead of days
-(``REMINDER_DELAYS=2s,5s``), which the schedule keeps exact (quiet hours apply from an
-hour up). The dispatcher's regular tick is 30 s, so reminders arriving on the second
-prove that the bot wakes exactly when the database says something is due.
+The real bot talks to the fake Bot API over HTTP, on a ``ManualClock``: delays are seconds
+instead of days (``REMINDER_DELAYS=2s,5s``), which the schedule keeps exact (quiet hours
+apply from an hour up), and time passes only when a test moves it (``live.advance``, which
+then does what the bot's timers would have done). A round is due at 2 s on the bot's clock
+and goes out exactly then, never earlier, however slow the machine.
+
+One test runs on the real clock with the bot's own timers: the dispatcher's regular tick is
+five minutes there, so a reminder arriving seconds after /close proves that the bot wakes
+exactly when the database says something is due.
 """
 
 from __future__ import annotations
@@ -12,10 +17,12 @@ import asyncio
 import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
 
+from bot.clock import ManualClock
 from bot.config import Settings
 from bot.questionnaires.model import QuestionnaireKind
 from bot.results.statuses import DeliveryStatus
@@ -29,13 +36,21 @@ FOLLOWUP = QuestionnaireKind.FOLLOWUP
 
 FAST = Settings(token="123456:TEST", organiser_ids=frozenset({ORGANISER_ID}), reminder_delays=(2, 5),
                 retry_backoff=0.2)
+START = datetime(2026, 11, 24, 14, 0, tzinfo=UTC)  # 15:00 in Casablanca, far from quiet hours
 REMINDER = "⏰"
 NBSP = "\u00a0"
 
 
+def seconds(n: float) -> timedelta:
+    return timedelta(seconds=n)
+
+
+ONE_SECOND = seconds(1)
+
+
 @pytest.fixture
 async def live(session_factory: Callable[[], DbSession]) -> AsyncIterator[LiveBot]:
-    async with LiveBot(session_factory, settings=FAST) as bot:
+    async with LiveBot(session_factory, settings=FAST, clock=ManualClock(START)) as bot:
         yield bot
     assert bot.server.errors == []
 
@@ -44,10 +59,21 @@ def reminders_to(person: FakeUser) -> list[str]:
     return [m.text for m in person.messages if m.text.startswith(REMINDER)]
 
 
-async def wait_until(live: LiveBot, condition: Callable[[], bool], timeout: float = 12.0) -> None:
+async def advance_until(live: LiveBot, condition: Callable[[], bool], step: timedelta = ONE_SECOND,
+                        steps: int = 60) -> None:
+    """Move the bot's clock on ``step`` at a time (each step does what the timers would)
+    until ``condition`` holds; the same number of steps on every run."""
+    for _ in range(steps):
+        if condition():
+            return
+        await live.advance(step)
+    assert condition(), f"still not true after {steps} steps of {step}"
+
+
+async def wait_on_the_real_clock(live: LiveBot, condition: Callable[[], bool], timeout: float = 60.0) -> None:
     deadline = time.monotonic() + timeout
     while not condition():
-        assert time.monotonic() < deadline, "timed out waiting"
+        assert time.monotonic() < deadline, f"timed out after {timeout:.0f}s waiting"
         await asyncio.sleep(0.1)
         await live.settle()
 
@@ -77,16 +103,15 @@ async def test_reminders_reach_only_those_who_have_not_finished_on_time(live: Li
     for person in (amina, claire, omar):
         await join(live, person, code)
 
-    closed = time.monotonic()
     replies = await say(live, organiser, f"/close {code}")
     assert "⏰" in replies[0] and "📅" in replies[0]  # the schedule is announced with /close
     await answer_everything_in_french(live, claire)
     await tap(live, amina, option("useful_aspects", "concepts", "ar"))
     await tap(live, amina, "✓ تأكيد (1)")  # Amina answers one question, then stops
 
-    await wait_until(live, lambda: bool(reminders_to(omar)) and bool(reminders_to(amina)))
-    first_round = [c for c in live.server.calls if c.method == "sendMessage" and str(c.params.get("text", "")).startswith(REMINDER)]
-    assert all(2.0 <= c.timestamp - closed < 3.5 for c in first_round), [c.timestamp - closed for c in first_round]
+    await live.advance(seconds(1.9))  # the bot's clock: /close was 1.9 s ago
+    assert (reminders_to(omar), reminders_to(amina)) == ([], [])  # not due yet
+    await live.advance(seconds(0.1))  # 2 s: the first round goes out, on time
     assert reminders_to(claire) == []  # she finished: no reminder
     # Amina began: the "finish" wording, in Arabic; Omar never started: the "start" wording.
     assert reminders_to(amina) == ["⏰ أجبت عن 1 من أصل 13 سؤالًا حول «Atelier Open Data — Rabat».\n"
@@ -97,7 +122,6 @@ async def test_reminders_reach_only_those_who_have_not_finished_on_time(live: Li
     assert omar.last.button_labels == ["▶ Commencer", "🔕 Désactiver les rappels"]
 
     # The organiser hears how it went.
-    await wait_until(live, lambda: any(m.text.startswith("📬") for m in organiser.messages))
     summary = [m.text for m in organiser.messages if m.text.startswith("📬")][-1]
     assert summary == f"📬 Rappel pour l’évaluation de «{NBSP}Atelier Open Data — Rabat{NBSP}».\n✅ Envoyé à 2 participants."
 
@@ -111,10 +135,31 @@ async def test_reminders_reach_only_those_who_have_not_finished_on_time(live: Li
         assert db.get(User, 300).reminders_enabled is False  # type: ignore[union-attr]
 
     # The second round (5 s): Amina still has not finished, Omar opted out, Claire is done.
-    await wait_until(live, lambda: len(reminders_to(amina)) == 2)
-    await asyncio.sleep(0.5)
-    await live.settle()
+    await live.advance(seconds(3))
     assert (len(reminders_to(amina)), len(reminders_to(omar)), len(reminders_to(claire))) == (2, 1, 0)
+    await live.advance(timedelta(hours=1))  # and nothing more comes of these two rounds
+    assert (len(reminders_to(amina)), len(reminders_to(omar)), len(reminders_to(claire))) == (2, 1, 0)
+
+
+async def test_the_bot_wakes_when_a_reminder_falls_due_not_at_its_next_tick(
+    session_factory: Callable[[], DbSession],
+) -> None:
+    """The real clock and the bot's own timers: a tick every five minutes, a round 2 s after
+    /close. The reminder comes when it is due (the JobQueue wake-up), not minutes later."""
+    settings = replace(FAST, dispatch_interval=300.0)
+    async with LiveBot(session_factory, settings=settings) as live:
+        organiser = live.server.user(ORGANISER_ID, "Firas", language_code="fr")
+        code = await new_workshop(live, organiser)
+        omar = live.server.user(300, "Omar", language_code="fr")
+        await join(live, omar, code)
+        closed = time.monotonic()
+        await say(live, organiser, f"/close {code}")
+        # waits a minute at most: the tick after the due time is five minutes away
+        await wait_on_the_real_clock(live, lambda: bool(reminders_to(omar)))
+        (reminder,) = [c for c in live.server.calls if c.method == "sendMessage"
+                       and str(c.params.get("text", "")).startswith(REMINDER)]
+        assert reminder.timestamp - closed >= 2.0  # and not before it was due
+    assert live.server.errors == []
 
 
 async def test_remind_now_and_followup_commands_with_bad_input(live: LiveBot, organiser: FakeUser) -> None:
@@ -163,7 +208,7 @@ async def test_the_followup_goes_out_with_its_own_reminders_and_response_rate(
     session_factory: Callable[[], DbSession],
 ) -> None:
     settings = replace(FAST, reminder_delays=(2,), followup_delay=3)
-    async with LiveBot(session_factory, settings=settings) as live:
+    async with LiveBot(session_factory, settings=settings, clock=ManualClock(START)) as live:
         organiser = live.server.user(ORGANISER_ID, "Firas", language_code="fr")
         code = await new_workshop(live, organiser)
         leila = live.server.user(100, "Leila", language_code="fr")
@@ -173,16 +218,22 @@ async def test_the_followup_goes_out_with_its_own_reminders_and_response_rate(
         await say(live, organiser, f"/close {code}")
         await answer_everything_in_french(live, leila)
 
+        await live.advance(seconds(2))  # the evaluation's reminder: Amina only
+        assert (len(reminders_to(amina)), reminders_to(leila)) == (1, [])
         # Three seconds after /close, both get the follow-up survey.
-        await wait_until(live, lambda: "?" in leila.last.text and leila.last.button_labels[:2] == ["Oui", "Non"])
-        await wait_until(live, lambda: len(amina.last.button_labels) >= 2 and "نعم" in amina.last.button_labels)
+        await live.advance(seconds(1))
+        assert "?" in leila.last.text and leila.last.button_labels[:2] == ["Oui", "Non"]
+        assert len(amina.last.button_labels) >= 2 and "نعم" in amina.last.button_labels
         await tap(live, leila, "Oui")
         await say(live, leila, "Pour un tableau de bord des budgets communaux")
         await tap(live, leila, option("obstacles", "lack_of_time", "fr", kind=FOLLOWUP))
         await tap(live, leila, "✓ Confirmer (1)")
         await tap(live, leila, "Non")
         # Amina does not answer: the follow-up's own reminder reaches her, two seconds later.
-        await wait_until(live, lambda: len(reminders_to(amina)) == 2)
+        await live.advance(seconds(1.9))
+        assert len(reminders_to(amina)) == 1
+        await live.advance(seconds(0.1))
+        assert len(reminders_to(amina)) == 2
         assert reminders_to(amina)[1] == (
             "⏰ بعد بضعة أسابيع من «Atelier Open Data — Rabat»، كيف تسير الأمور؟ 4 أسئلة قصيرة في انتظارك.\n"
             "اضغط «ابدأ» عندما يتسنّى لك الوقت.")
@@ -197,7 +248,7 @@ async def test_a_restart_before_the_due_time_still_sends_each_reminder_once(
     session_factory: Callable[[], DbSession],
 ) -> None:
     settings = replace(FAST, reminder_delays=(2, 3))
-    async with LiveBot(session_factory, settings=settings) as live:
+    async with LiveBot(session_factory, settings=settings, clock=ManualClock(START)) as live:
         organiser = live.server.user(ORGANISER_ID, "Firas", language_code="fr")
         code = await new_workshop(live, organiser)
         omar = live.server.user(300, "Omar", language_code="fr")
@@ -205,12 +256,13 @@ async def test_a_restart_before_the_due_time_still_sends_each_reminder_once(
         await say(live, organiser, f"/close {code}")
 
         await live.stop_bot()  # down before round 1 (2 s) and round 2 (3 s) are due
-        await asyncio.sleep(4)
-        await live.start_bot()  # both rounds are overdue: one reminder, not two
-        await wait_until(live, lambda: len(reminders_to(omar)) == 1)
+        live.pass_time(seconds(4))  # both fall due while no bot runs
+        await live.start_bot()
+        await live.advance(seconds(0))  # the first look at the schedule: one reminder, not two
+        assert len(reminders_to(omar)) == 1
         await live.restart()  # and again after it went out: nothing repeats
-        await asyncio.sleep(1.5)
-        await live.settle()
+        for _ in range(3):  # three more looks at the schedule, a second apart
+            await live.advance(seconds(1))
         assert len(reminders_to(omar)) == 1
         with live.session() as db:
             assert db.scalars(select(Delivery.status)).all() == [DeliveryStatus.SENT]
@@ -220,7 +272,7 @@ async def test_429_is_waited_out_403_is_counted_once_other_errors_are_retried_th
     session_factory: Callable[[], DbSession],
 ) -> None:
     settings = replace(FAST, reminder_delays=(3600,))  # only /remind, no planned round meanwhile
-    async with LiveBot(session_factory, settings=settings, rate_limiter=True) as live:
+    async with LiveBot(session_factory, settings=settings, rate_limiter=True, clock=ManualClock(START)) as live:
         organiser = live.server.user(ORGANISER_ID, "Firas", language_code="fr")
         code = await new_workshop(live, organiser)
         people = [live.server.user(uid, f"P{uid}", language_code="fr") for uid in (100, 200, 300)]
@@ -234,8 +286,9 @@ async def test_429_is_waited_out_403_is_counted_once_other_errors_are_retried_th
         live.server.fail_next("sendMessage", 502, "Bad Gateway", times=2, chat_id=flaky.user_id)
         started = len(live.server.calls)
 
-        await say(live, organiser, f"/remind {code}")
-        await wait_until(live, lambda: organiser.last.text.startswith("📬"))
+        await say(live, organiser, f"/remind {code}")  # the 429 is waited out within the send
+        # the 502s back off 0.2 s, then 0.4 s on the bot's clock: a look a second later retries
+        await advance_until(live, lambda: organiser.last.text.startswith("📬"))
         assert organiser.last.text == (f"📬 Rappel pour l’évaluation de «{NBSP}Atelier Open Data — Rabat{NBSP}».\n"
                                        "✅ Envoyé à 2 participants.\n🚫 1 a bloqué le bot.")
         attempts = [str(c.params.get("chat_id")) for c in live.server.calls[started:] if c.method == "sendMessage"]
@@ -249,8 +302,9 @@ async def test_429_is_waited_out_403_is_counted_once_other_errors_are_retried_th
         # An error that does not go away: retried a bounded number of times, then reported.
         live.server.fail_next("sendMessage", 502, "Bad Gateway", times=50, chat_id=flaky.user_id)
         started = len(live.server.calls)
+        live.pass_time(timedelta(minutes=1))  # a while later (a /remind spares whoever it just reminded)
         await say(live, organiser, f"/remind {code}")
-        await wait_until(live, lambda: organiser.last.text.startswith("📬") and "⚠️" in organiser.last.text)
+        await advance_until(live, lambda: organiser.last.text.startswith("📬") and "⚠️" in organiser.last.text)
         assert organiser.last.text.endswith("⚠️ 1 envoi a échoué après plusieurs tentatives.")
         attempts = [str(c.params.get("chat_id")) for c in live.server.calls[started:] if c.method == "sendMessage"]
         assert attempts.count("300") == 4  # MAX_ATTEMPTS

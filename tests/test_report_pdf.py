@@ -13,7 +13,6 @@ import io
 import re
 import shutil
 import subprocess
-import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from pathlib import Path
@@ -22,12 +21,13 @@ import numpy as np
 import pytest
 from matplotlib.backends.backend_pdf import PdfPages
 from matplotlib.figure import Figure
+from matplotlib.ft2font import LoadFlags
 from PIL import Image
 
 from bot.charts import ChartLabels, ChartSpec, Series
 from bot.charts import draw as chart_draw
 from bot.charts.draw import ShapedText
-from bot.charts.fonts import font_properties
+from bot.charts.fonts import font_properties, ft2font
 from bot.charts.text import RLM, strip_marks, text_width
 from bot.questionnaires.loader import default_questionnaire
 from bot.questionnaires.model import Question, QuestionnaireKind, QuestionType
@@ -36,20 +36,24 @@ from bot.reports.canvas import ReportText, page_figure
 from bot.reports.layout import (
     BOTTOM,
     CONTENT_W,
+    HALF_FILLED,
     MARGIN_X,
     PAGE_H,
     PAGE_W,
+    SHRINK_SCALE,
     TOP,
     Block,
     ChartItem,
     RuleItem,
     Section,
     TextItem,
+    balance,
     line_blocks,
     paginate,
 )
 from bot.reports.paragraphs import clean, height_of, visible, wrap_lines, wrap_paragraph
 from bot.reports.pdf import ANSWER_SIZE, BULLET_INDENT, TITLE_SIZE
+from bot.reports.pdf_text import text_units
 
 # --------------------------------------------------------------------------- content
 
@@ -213,15 +217,16 @@ def test_report_is_a_pdf_with_the_planned_pages_and_metadata(language: str) -> N
     boxes = re.findall(rb"/MediaBox\s*\[\s*0\s+0\s+([\d.]+)\s+([\d.]+)\s*\]", pdf)
     assert len(boxes) == len(pages)  # A4 portrait, every page
     assert all(abs(float(w) - 595.28) < 0.5 and abs(float(h) - 841.89) < 0.5 for w, h in boxes)
-    # cover · 13 charts, at most two a page · comments, with the small follow-up table under them
+    # cover · 13 charts, as many a page as fit, no page of them half empty · comments,
+    # under the last charts when there is room, with the small follow-up table under them
     assert pages[0].tags[:2] == ["subtitle", "title"] and pages[0].tags.count("fact") == 5
     chart_pages = [p for p in pages if "chart" in p.tags]
     assert pages[1:1 + len(chart_pages)] == chart_pages
     assert sum(p.tags.count("chart") for p in chart_pages) == 13
-    assert all(p.tags.count("chart") <= 2 for p in chart_pages)
-    assert 7 <= len(chart_pages) <= 10 and chart_pages[0].tags[0] == "charts-heading"
-    assert len(pages) == 1 + len(chart_pages) + 1
-    assert pages[-1].tags[0] == "free-text-heading"
+    assert 5 <= len(chart_pages) <= 8 and chart_pages[0].tags[0] == "charts-heading"
+    assert all(p.filled >= HALF_FILLED for p in chart_pages[:-1])
+    assert len(pages) - 1 - len(chart_pages) in (0, 1)
+    assert "free-text-heading" in chart_pages[-1].tags + pages[-1].tags
     assert pages[-1].tags[-3:] == ["followup-head", "followup-row", "followup-row"]
     assert len(pdf) < 400_000  # text is PDF text (fonts stored once), not outlines
 
@@ -397,6 +402,32 @@ def test_a_chart_taller_than_a_page_is_drawn_smaller_not_cut() -> None:
     assert page_count(render_report(data)) == len(pages)
 
 
+def chart_like(height: float, tag: str = "chart", scale: float = 1.0) -> Block:
+    """A stand-in for a chart block: *height* inches, drawable smaller."""
+    return Block(height, (RuleItem(0, 1, 0),), tag=tag, space_before=0.3, scale=scale,
+                 scaled=lambda factor: chart_like(height * factor, tag, scale * factor))
+
+
+def test_charts_are_broken_into_pages_so_that_none_is_left_half_empty() -> None:
+    body = BOTTOM - TOP
+    heading = Block(0.8, (RuleItem(0, 1, 0),), tag="heading", keep_with_next=True)
+    # the last gender chart, then the organisation section whose first chart is a page tall:
+    # placed greedily, the short chart stays alone on a page a third full
+    run = [heading, chart_like(6.0), chart_like(4.0),
+           replace(heading, space_before=0.5), chart_like(body - 0.8 - 0.3), chart_like(5.0), chart_like(4.0)]
+    greedy = paginate([Section(tuple(run))])
+    assert [page.tags.count("chart") for page in greedy] == [1, 1, 1, 2]
+    assert greedy[1].filled < HALF_FILLED  # what balance is for: 4 inches of chart alone on a page
+    pages = paginate([Section(tuple(balance(run)))])
+    assert all(page.filled >= HALF_FILLED for page in pages[:-1]), [round(p.filled, 2) for p in pages]
+    assert [page.tags.count("chart") for page in pages] == [2, 1, 2]  # the first two drawn a little smaller
+    assert len(pages) < len(greedy)
+    drawn = [item for page in pages for item in page.items]
+    assert len(drawn) == len(run)  # nothing lost, nothing repeated
+    for block in balance(run):
+        assert block.scale >= SHRINK_SCALE or block.scaled is None
+
+
 def test_paginate_keeps_headings_with_what_follows() -> None:
     line = Block(0.5, (RuleItem(0, 1, 0),), tag="line")
     heading = Block(0.5, (RuleItem(0, 1, 0),), tag="heading", keep_with_next=True)
@@ -418,12 +449,12 @@ def test_rendering_is_deterministic_and_thread_safe() -> None:
     assert threaded == sequential * 2
 
 
-def test_thirteen_charts_render_quickly() -> None:
-    render_report(make_report("ar", by_gender=True))  # warm the font caches, as a running bot has them
-    start = time.perf_counter()
+def test_thirteen_charts_make_a_compact_pdf() -> None:
+    """Fonts are subset, charts are vectors: a whole report stays small enough to send.
+
+    (How long it takes is measured by ``bench/stats.py``, never decided
+    by a timed unit test on a busy machine.)"""
     pdf = render_report(make_report("fr", by_gender=True))
-    elapsed = time.perf_counter() - start
-    assert elapsed < 6.0, elapsed  # ~1 s on the 2-core dev machine; generous for a busy CI
     assert len(pdf) < 400_000
 
 
@@ -508,6 +539,23 @@ def test_pdf_text_draws_the_same_glyphs_as_the_charts_outlines(tmp_path: Path) -
         assert outline.sum() > 500
         assert _similarity(outline, native) > 0.93, line
     assert _similarity(bands[0], bands[-1]) < 0.8
+
+
+def test_each_glyph_written_stands_for_its_own_characters() -> None:
+    """What ``write_text`` writes, in content-stream (visual) order: read backwards, a
+    right-to-left line is its logical text again — lam-alef ligatures, harakat and shadda
+    included — with one character a glyph; the direction mark is not written."""
+    font = ft2font(font_properties(12))
+    font.set_size(12, 72)
+    line = "الاستبيان أُرسل إلى المشاركين، كيف تقيّم؟"
+    units = text_units(list(font._layout(RLM + line, LoadFlags.NO_HINTING)))
+    written = [unit for unit in units if not unit.outline]
+    assert all(len(unit.chars) == 1 for unit in written)
+    assert "".join(unit.chars for unit in reversed(written)) == line
+    assert [unit.glyph for unit in units if unit.outline]  # the damma and the shadda, drawn as shapes
+    latin = text_units(list(font._layout("Un atelier efficace, l’équipe", LoadFlags.NO_HINTING)))
+    assert "".join(unit.chars for unit in latin) == "Un atelier efficace, l’équipe"
+    assert "ffi" in [unit.chars for unit in latin]  # one glyph, its three letters
 
 
 def test_report_text_can_be_copied(tmp_path: Path) -> None:

@@ -8,12 +8,12 @@ from datetime import timedelta
 
 from openpyxl import load_workbook
 
+from bot.clock import utcnow
 from bot.questionnaires.model import QuestionnaireKind
 from bot.simulation.live_bot import LiveBot
-from bot.storage.models import utcnow
 from bot.telegram_bot.progress import refresh_progress
 from telegram_sim import FakeUser
-from tests.conversation import new_workshop, option, say, tap
+from tests.conversation import new_workshop, option, question_text, say, tap
 
 PROFILE = QuestionnaireKind.PROFILE
 NBSP = "\u00a0"
@@ -67,7 +67,7 @@ async def test_stats_by_gender_hides_small_groups_in_arabic(live: LiveBot) -> No
     assert "النتائج حسب الجنس. تُخفى الفئات التي تضم أقل من 3 مجيبين حتى لا يمكن التعرّف على أحد." in summary
     woman = option("gender", "woman", "ar", PROFILE)
     man = option("gender", "man", "ar", PROFILE)
-    assert f"  ▸ {woman} (3 إجابات): المتوسط 5,0 / 5" in summary
+    assert f"  ▸ {woman} (3 إجابات): المتوسط 5,0 · الوسيط 5" in summary
     assert f"  ▸ {man}: مخفية: أقل من 3 مجيبين" in summary
     assert "  ▸ غير مُصرَّح به: مخفية: أقل من 3 مجيبين" in summary
     # French keyword works too, and a wrong breakdown gets examples.
@@ -84,8 +84,8 @@ async def test_compare_workshops_side_by_side(live: LiveBot, organiser: FakeUser
     sent = organiser.new_messages()
     summary = "\n".join(m.text for m in sent if m.kind == "text")
     assert summary.startswith("📊 Jam 1 · Jam 2\nJam 1: Questionnaire complété par 0 sur 2 participants")
-    assert "  ▸ Jam 1 (2 réponses): moyenne 5,0 / 5" in summary
-    assert "  ▸ Jam 2 (2 réponses): moyenne 2,5 / 5" in summary
+    assert "  ▸ Jam 1 (2 réponses): moyenne 5,0 · médiane 5" in summary
+    assert "  ▸ Jam 2 (2 réponses): moyenne 2,5 · médiane 2,5" in summary
     assert len([m for m in sent if m.kind == "photo"]) == 12
 
     stranger = live.server.user(2, "Other organiser", language_code="fr")
@@ -101,17 +101,18 @@ async def test_export_sends_csv_and_xlsx(live: LiveBot, organiser: FakeUser) -> 
     await live.settle()
     csv_message, xlsx_message = organiser.new_messages()
     assert csv_message.kind == xlsx_message.kind == "document"
-    assert csv_message.file_name == f"workshop-{code}.csv" and xlsx_message.file_name == f"workshop-{code}.xlsx"
-    assert csv_message.text.startswith(f"Réponses de «{NBSP}Data-jam Tunis{NBSP}» (CSV)")
+    assert csv_message.file_name == f"workshop-{code}-fr-semicolon.csv"  # more in tests/test_export_files.py
+    assert xlsx_message.file_name == f"workshop-{code}-fr.xlsx"
+    assert csv_message.text.startswith(f"Réponses de «{NBSP}Data-jam Tunis{NBSP}» (CSV, séparateur point-virgule)")
     assert csv_message.file_bytes is not None and csv_message.file_bytes.startswith(b"\xef\xbb\xbf")
-    rows = list(csv.reader(io.StringIO(csv_message.file_bytes.decode("utf-8-sig"))))
+    rows = list(csv.reader(io.StringIO(csv_message.file_bytes.decode("utf-8-sig")), delimiter=";"))
     assert rows[0][:3] == ["Participant (pseudonyme)", "Questionnaire", "Statut"]
     assert [row[0] for row in rows[1:]] == ["P01", "P02"]
-    benefit = rows[0].index("benefit")
+    benefit = rows[0].index(question_text("benefit", "fr"))
     assert [row[benefit] for row in rows[1:]] == ["5", "4"]
     assert xlsx_message.file_bytes is not None
     sheet = load_workbook(io.BytesIO(xlsx_message.file_bytes)).active
-    assert sheet is not None and sheet.cell(2, benefit + 1).value == 5
+    assert sheet is not None and sheet.cell(2, benefit).value == "benefit" and sheet.cell(3, benefit).value == 5
 
 
 async def test_linked_group_receives_results_and_progress(live: LiveBot, organiser: FakeUser) -> None:
@@ -174,7 +175,7 @@ async def test_progress_stops_after_a_day(live: LiveBot, organiser: FakeUser) ->
 
 
 async def test_group_link_is_dropped_when_the_bot_is_removed(live: LiveBot, organiser: FakeUser) -> None:
-    code = await new_workshop(live, organiser)
+    code = await run_workshop(live, organiser, [(100, "fr", None, 4)], "Atelier Open Data — Rabat")
     group = live.server.group(-1005678, "Ancien groupe")
     await organiser.send_in(group, f"/link {code}")
     await live.settle()

@@ -129,3 +129,39 @@ def test_workshops_with_different_questionnaires_are_not_compared(db: Session) -
     b.evaluation_questionnaire_id = b.followup_questionnaire_id
     with pytest.raises(NotComparable):
         collect_stats(db, [a, b])
+
+
+def test_no_answer_per_question_counts_whoever_the_questionnaire_reached(db: Session) -> None:
+    owner = get_or_create_user(db, TelegramIdentity(1, "Org", "fr"))
+    workshop = create_workshop(db, owner, "Jam")
+    for user_id in (30, 31, 32, 33):
+        person(db, workshop, user_id, None)
+    close_workshop(db, workshop)
+    before = collect_stats(db, [workshop])
+    assert not before.has_answers and before.sent == 0  # queued, not yet delivered
+    assert [q.no_answer for q in before.questions] == [0] * len(before.questions)
+
+    evaluate(db, workshop, 30, 5)  # answers the first five questions
+    partial = next(r for r in pending_responses_of(db, 31) if r.kind == "evaluation")
+    answering.mark_started(partial, 2)
+    answering.toggle_option(db, partial, 0, "rights")
+    answering.confirm_selection(db, partial, 0)  # then stops
+    answering.mark_started(next(r for r in pending_responses_of(db, 32) if r.kind == "evaluation"), 2)  # never answers
+    db.commit()  # 33's questionnaire was never delivered: not counted as received
+
+    stats = collect_stats(db, [workshop])
+    assert stats.has_answers and stats.sent == 3
+    by_id = {q.question.id: q for q in stats.questions}
+    assert (by_id["useful_aspects"].answered, by_id["useful_aspects"].no_answer) == (2, 1)
+    assert (by_id["benefit"].answered, by_id["benefit"].no_answer) == (1, 2)
+    assert (by_id["suggestions"].answered, by_id["suggestions"].no_answer) == (0, 3)
+    assert by_id["benefit"].median == 5 and by_id["benefit"].mean == 5
+
+
+def test_median_of_ratings_from_the_database(db: Session) -> None:
+    workshop = workshop_with(db, "Jam", [(40, "woman", 3), (41, "woman", 3), (42, "man", 3), (43, "man", 4)])
+    benefit = collect_stats(db, [workshop], Breakdown.GENDER).questions[1]
+    assert benefit.mean == pytest.approx(3.25) and benefit.median == 3
+    groups = {g.profile_key: g.tally for g in benefit.groups}
+    assert groups["woman"].median == 3  # a hidden group (2 respondents): computed, never shown
+    assert groups["man"].median == 3.5

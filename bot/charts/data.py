@@ -32,10 +32,12 @@ class Series:
 class ChartLabels:
     """Translated fixed phrases, formatted by the caller."""
 
-    n_line: str  # e.g. "n = 5 answered / 20 joined"
+    n_line: str  # e.g. "n = 5 respondents"
     percent_note: str = ""  # multi: "% of respondents, several answers possible"
-    mean_line: str = ""  # rating: "mean 4.2 (n = 5)"
+    mean_line: str = ""  # rating: "average 4.3 · median 4"
     hidden_note: str = ""  # "hidden: fewer than 3", appended to a hidden series' legend entry
+    scale_line: str = ""  # rating: the scale's anchors, "1 = Very poor · 5 = Excellent"
+    no_answer_note: str = ""  # after the n line: "no answer: 3 of 8 recipients"
 
 
 @dataclass(frozen=True)

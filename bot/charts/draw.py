@@ -7,15 +7,16 @@ drawn from worker threads.
 Layout (everything is placed in inches, the figure is exactly as tall as its content):
 
     title (the question, wrapped)
-    mean line (rating) / percent note (multi)
+    scale anchors and mean line (rating) / percent note (multi)
     legend (several series; a hidden series: "<name> — <hidden note>", no swatch fill)
     for each category, in questionnaire order, top to bottom:
         label — beside the bars when all labels are short ("1".."5", "Oui"),
                 above them otherwise (long labels wrap over the full width)
         one horizontal bar per visible series, on a light 0–100 % track,
-        "count · percent" written at the end of the bar
+        "count · percent" written at the end of the bar; a bar of 0 keeps a thin
+        tick of its series' colour, so every bar can be matched to its legend entry
     ─────────
-    n line (footer)
+    n line · no-answer note (footer)
 
 Bar length is the percentage of the series' respondents, so series of different sizes
 compare fairly. Arabic charts are mirrored: text is right-aligned and bars grow from
@@ -67,6 +68,7 @@ BAR = 0.22
 SIDE_LABELS_MAX = 1.6  # inches: labels this narrow go beside the bars
 CATEGORY_GAP = 0.16
 SWATCH = 0.15
+ZERO_TICK = 0.025  # inches: the coloured tick that stands for a bar of length 0
 WRAP_SLACK = 0.97  # wrap a little short of the width: hinting may widen text slightly
 
 INK = "#1b1f24"
@@ -170,7 +172,8 @@ def _plan(spec: ChartSpec) -> _Layout:
     y = TOP
 
     y = _wrapped_block(layout, spec.title, y, content, TITLE_SIZE, bold=True)
-    notes = [spec.labels.mean_line if spec.kind == "rating" else "",
+    notes = [spec.labels.scale_line if spec.kind == "rating" else "",
+             spec.labels.mean_line if spec.kind == "rating" else "",
              spec.labels.percent_note if spec.kind == "multi" else ""]
     notes = [note for note in notes if note.strip()]
     if notes:
@@ -220,13 +223,17 @@ def _plan(spec: ChartSpec) -> _Layout:
             bar_w = bars_w * min(share, 1.0)
             layout.rect(bars_x, bar_y, bars_w, BAR, facecolor=TRACK, edgecolor="none", gid=f"track:{i}:{c}")
             layout.rect(bars_x, bar_y, bar_w, BAR, facecolor=series_color(i), edgecolor="none", gid=f"bar:{i}:{c}")
+            if bar_w <= 0:
+                layout.rect(bars_x, bar_y, ZERO_TICK, BAR, facecolor=series_color(i), edgecolor="none",
+                            gid=f"zero:{i}:{c}")
             layout.text(bars_x + bar_w + value_gap, bar_y + BAR / 2, values[(i, c)], VALUE_SIZE, va="center")
         y += CATEGORY_GAP
 
     y += 0.06
     layout.rules.append((MARGIN, WIDTH - MARGIN, y))
     y += 0.08
-    y = _wrapped_block(layout, spec.labels.n_line, y, content, FOOTER_SIZE, color=FOOTER_INK)
+    footer = " · ".join(part for part in (spec.labels.n_line, spec.labels.no_answer_note) if part.strip())
+    y = _wrapped_block(layout, footer, y, content, FOOTER_SIZE, color=FOOTER_INK)
     layout.height = y + BOTTOM
     return layout
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.clock import utcnow
 from bot.domain.errors import InvalidAnswer, NothingSelected, StaleQuestion
 from bot.domain.participation import queue_response, workshop_of_response
 from bot.domain.questionnaire_store import questionnaire_by_id
@@ -23,7 +24,7 @@ from bot.questionnaires.model import (
 from bot.results.questions import Progress, QuestionView
 from bot.results.statuses import ResponseStatus
 from bot.storage import models
-from bot.storage.models import TEXT_ANSWER_MAX, utcnow
+from bot.storage.models import TEXT_ANSWER_MAX
 
 
 def _questionnaire(db: Session, response: models.Response) -> Questionnaire:
@@ -66,10 +67,12 @@ def current_view(db: Session, response: models.Response) -> QuestionView | None:
 
 
 def mark_started(response: models.Response, question_message_id: int) -> None:
-    """The first question reached the participant: the response leaves the outbox."""
+    """The first question reached the participant: the response leaves the outbox.
+
+    Not "started" yet: ``started_at`` is set by their first answer (or skip).
+    """
     if response.status is ResponseStatus.PENDING:
         response.status = ResponseStatus.IN_PROGRESS
-        response.started_at = utcnow()
         response.current_index = 0
     response.question_message_id = question_message_id
     response.touched_at = utcnow()
@@ -102,6 +105,8 @@ def _replace_answer(
     answer.rating = rating
     answer.text = text
     answer.answered_at = utcnow()
+    if response.started_at is None:  # their first answer: now they have started
+        response.started_at = answer.answered_at
     answer.options.clear()
     db.flush()  # delete the old option rows before inserting the new ones
     answer.options.extend(models.AnswerOption(option_id=o, position=i) for i, o in enumerate(options))

@@ -9,11 +9,11 @@ from datetime import datetime
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from bot.clock import utcnow
 from bot.domain.workshops import join_window_open, workshop_by_code
 from bot.questionnaires.model import QuestionnaireKind
 from bot.results.statuses import ResponseStatus
 from bot.storage import models
-from bot.storage.models import utcnow
 
 
 class JoinStatus(enum.StrEnum):

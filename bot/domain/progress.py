@@ -11,9 +11,9 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from bot.clock import utcnow
 from bot.results.delivery import DeliveryCounts
 from bot.storage import models
-from bot.storage.models import utcnow
 
 FOLLOW_FOR = timedelta(days=1)
 

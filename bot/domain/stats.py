@@ -223,16 +223,18 @@ def collect_stats(
         profile_question = profile.question(breakdown.value)
         group_keys = [*(profile_question.option_ids() if profile_question else ()), NOT_STATED]
     comparing = len(workshops) > 1
+    figures = tuple(_figures(db, w, questionnaire_id) for w in workshops)
+    received = sum(f.sent for f in figures)
 
     questions = []
     for question in questionnaire.questions:
         overall = merge(t for (_, _, q), t in tallies.items() if q == question.id)
         groups = _groups(question.id, tallies, workshops, group_keys) if comparing or group_keys else ()
         latest = [text for w in workshops for text in texts.get(w.id, {}).get(question.id, [])]
-        questions.append(QuestionStats(question, overall, groups, tuple(latest[:TEXT_ANSWERS_LISTED])))
+        questions.append(QuestionStats(question, overall, groups, tuple(latest[:TEXT_ANSWERS_LISTED]), received))
 
     return Stats(
-        workshops=tuple(_figures(db, w, questionnaire_id) for w in workshops),
+        workshops=figures,
         questionnaire=questionnaire,
         questions=tuple(questions),
         breakdown=breakdown,

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from sqlalchemy import exists, select, update
 from sqlalchemy.orm import Session
 
+from bot.clock import utcnow
 from bot.domain.errors import WorkshopNotFound
 from bot.domain.questionnaire_store import store_questionnaire
 from bot.questionnaires.loader import default_questionnaire
@@ -15,7 +17,6 @@ from bot.questionnaires.model import QuestionnaireKind
 from bot.results.statuses import ResponseStatus
 from bot.results.workshops import CloseResult
 from bot.storage import models
-from bot.storage.models import utcnow
 
 TITLE_MAX = 200
 JOIN_CODE_BYTES = 9
@@ -29,13 +30,18 @@ def new_join_code() -> str:
     return secrets.token_urlsafe(JOIN_CODE_BYTES)
 
 
-def create_workshop(db: Session, organiser: models.User, title: str) -> models.Workshop:
-    """A new workshop with the default questionnaires, its creator as organiser."""
+def create_workshop(
+    db: Session, organiser: models.User, title: str, join_codes: Callable[[], str] = new_join_code
+) -> models.Workshop:
+    """A new workshop with the default questionnaires, its creator as organiser.
+
+    ``join_codes`` makes codes: random in production, seeded in the demo (same run, same
+    transcript)."""
     title = " ".join(title.split())[:TITLE_MAX]
     if not title:
         raise ValueError("a workshop needs a title")
     workshop = models.Workshop(
-        join_code=new_join_code(),
+        join_code=join_codes(),
         title=title,
         created_by=organiser.id,
         profile_questionnaire_id=store_questionnaire(db, default_questionnaire(QuestionnaireKind.PROFILE)).id,

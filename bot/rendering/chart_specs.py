@@ -1,8 +1,10 @@
 """Statistics → chart specifications, in the organiser's language.
 
-The charts package only draws; this decides what each chart says. Hidden groups (fewer
-than 3 respondents) are passed with zero counts, so their figures never reach an image;
-groups nobody belongs to are left out.
+The charts package only draws; this decides what each chart says, every phrase and figure
+already written by ``texts`` (percentages, means and medians as in messages and the
+report). Hidden groups (fewer than 3 respondents) are passed with zero counts, so their
+figures never reach an image, and their legend entry carries no n; groups nobody belongs
+to are left out.
 """
 
 from __future__ import annotations
@@ -40,7 +42,8 @@ def _series(tr: Translator, stats: Stats, question_stats: QuestionStats) -> tupl
         if group.hidden:
             series.append(Series(name, (0,) * len(_counts(question_stats, group.tally)), 0, hidden=True))
         else:
-            series.append(Series(name, _counts(question_stats, group.tally), group.tally.answered))
+            series.append(Series(texts.legend_label(name, group.tally.answered), _counts(question_stats, group.tally),
+                                 group.tally.answered))
     return tuple(series) or (Series("", _counts(question_stats, question_stats.tally), question_stats.answered),)
 
 
@@ -54,7 +57,7 @@ def _categories(tr: Translator, stats: Stats, question_stats: QuestionStats) -> 
 
 def chart_spec(tr: Translator, stats: Stats, question_stats: QuestionStats) -> ChartSpec:
     question = question_stats.question
-    mean = question_stats.mean
+    rating = question.type is QuestionType.RATING
     return ChartSpec(
         kind=CHARTED[question.type],  # type: ignore[arg-type]
         title=question.text.get(tr.language),
@@ -64,13 +67,15 @@ def chart_spec(tr: Translator, stats: Stats, question_stats: QuestionStats) -> C
         joined=stats.joined,
         language=tr.language,
         labels=ChartLabels(
-            n_line=texts.chart_n_line(tr, question_stats.answered, stats.joined),
+            n_line=texts.chart_n_line(tr, question_stats.answered),
             percent_note=texts.multi_note(tr) if question.type is QuestionType.MULTI else "",
-            mean_line=texts.chart_mean_line(tr, mean, question.scale_max, question_stats.answered)
-            if mean is not None else "",
+            mean_line=texts.mean_text(tr, question_stats.tally) if rating else "",
             hidden_note=texts.hidden_group(tr),
+            scale_line=texts.scale_anchors(tr, question) if rating else "",
+            no_answer_note=texts.no_answer_text(tr, question_stats.no_answer, question_stats.received)
+            if question_stats.received else "",
         ),
-        mean=mean,
+        mean=question_stats.mean,
     )
 
 

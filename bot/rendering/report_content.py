@@ -1,29 +1,134 @@
 """Statistics → the content of the PDF report, in the organiser's language.
 
 The report says what the Rabat mission report said by hand — who came, how many
-answered, every chart, the participants' own words — plus what the follow-up survey
-found next to what people intended at the end of the session.
+answered, every chart, the participants' own words — plus a one-page summary of every
+question, the charts again by gender and by type of organisation (what the Tunis
+data-jams needed), and what the follow-up survey found next to what people intended
+at the end of the session.
+
+The handler hands over plain results (``bot.results``; reversals and outcomes are
+plain dataclasses too, imported here for their types only): nothing here reaches the
+database.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import TYPE_CHECKING
 
-from bot.domain.outcomes import Outcome
-from bot.domain.reversals import Reversal
 from bot.i18n import Translator
-from bot.questionnaires.model import QuestionType
+from bot.i18n.figures import NO_FIGURE
+from bot.questionnaires.model import Question, QuestionType
 from bot.rendering import texts
 from bot.rendering.chart_specs import chart_specs
-from bot.reports.data import FollowupRow, FreeText, ReportData
+from bot.reports.data import (
+    ChartSection,
+    FollowupRow,
+    FreeText,
+    ReportData,
+    Summary,
+    SummaryRow,
+)
 from bot.results.questions import QuestionView
-from bot.results.stats import Stats
+from bot.results.stats import NOT_STATED, QuestionStats, Stats, Tally
+
+if TYPE_CHECKING:
+    from bot.domain.outcomes import Outcome
+    from bot.domain.reversals import Reversal
+
+POSITIVE_RATINGS = 2
+"""A rating is positive when it is one of the two highest of its scale (4 or 5 of 5)."""
 
 
 def _date(tr: Translator, stats: Stats, timezone: str) -> str:
     days = sorted({tr.date(w.closed_at or w.created_at, timezone) for w in stats.workshops})
     return " · ".join(days)
+
+
+def _view(stats: Stats, question_stats: QuestionStats) -> QuestionView:
+    return QuestionView(response_id=0, questionnaire=stats.questionnaire,
+                        index=stats.questions.index(question_stats), question=question_stats.question)
+
+
+# --------------------------------------------------------------------------- summary
+
+
+def positive_count(question: Question, tally: Tally) -> int | None:
+    """Respondents with a positive answer: a rating among the two highest of the scale,
+    or "yes"; None for questions that have no positive answer (choices, free text)."""
+    if question.type is QuestionType.RATING:
+        lowest = question.scale_max - POSITIVE_RATINGS + 1
+        return sum(count for value, count in tally.rating_counts.items() if value >= lowest)
+    if question.type is QuestionType.YESNO:
+        return tally.option_counts.get("yes", 0)
+    return None
+
+
+def top_options(question: Question, tally: Tally) -> tuple[list[str], int]:
+    """The option(s) chosen most often, in questionnaire order, and how often."""
+    counts = {option: tally.option_counts.get(option, 0) for option in question.option_ids()}
+    top = max(counts.values(), default=0)
+    return ([option for option, count in counts.items() if count == top] if top else []), top
+
+
+def _summary_row(tr: Translator, stats: Stats, number: int, question_stats: QuestionStats,
+                 labels: dict[str, str]) -> SummaryRow:
+    question, tally = question_stats.question, question_stats.tally
+    n = tally.answered
+    if question.type is QuestionType.TEXT:
+        result = labels["free_text"] if n else NO_FIGURE
+    elif question.type is QuestionType.RATING:
+        result = texts.summary_average(tr, tally.mean, question.scale_max) if tally.mean is not None else NO_FIGURE
+    else:
+        options, count = top_options(question, tally)
+        view = _view(stats, question_stats)
+        result = (texts.summary_top_answer(tr, [texts.option_label(tr, view, o) for o in options], count, n)
+                  if options else NO_FIGURE)
+    positive = positive_count(question, tally)
+    return SummaryRow(
+        question=f"{number}. {question.text.get(tr.language)}",
+        respondents=str(n),
+        result=result,
+        positive=tr.share(positive, n) if positive is not None else NO_FIGURE,
+    )
+
+
+def _summary(tr: Translator, stats: Stats) -> Summary:
+    labels = texts.report_summary_labels(tr)
+    scales = {q.question.scale_max for q in stats.questions if q.question.type is QuestionType.RATING} or {5}
+    ratings = " · ".join(f"{top - POSITIVE_RATINGS + 1}–{top}" for top in sorted(scales))
+    return Summary(
+        heading=labels["heading"],
+        columns=(labels["question"], labels["respondents"], labels["result"], labels["positive"]),
+        rows=tuple(_summary_row(tr, stats, number, q, labels) for number, q in enumerate(stats.questions, start=1)),
+        notes=texts.report_summary_notes(tr, ratings),
+    )
+
+
+# --------------------------------------------------------------------------- breakdowns
+
+
+def _shows_a_group(stats: Stats) -> bool:
+    """Whether some chart of the breakdown shows a profile group (not only "not stated")."""
+    return any(not group.hidden and group.profile_key not in (None, NOT_STATED) and group.tally.answered
+               for question_stats in stats.questions for group in question_stats.groups)
+
+
+def _breakdown(tr: Translator, stats: Stats, reversals: Sequence[Reversal]) -> ChartSection:
+    """One breakdown: the rule on small groups, the reversals it shows, its charts."""
+    assert stats.breakdown is not None
+    heading = texts.report_breakdown_heading(tr, stats.breakdown)
+    notes = [texts.small_groups_rule(tr)]  # the heading says what the breakdown is
+    if not _shows_a_group(stats):
+        return ChartSection(heading, (*notes, texts.report_no_group_shown(tr)), ())
+    for reversal in reversals:
+        question_stats = next(q for q in stats.questions if q.question.id == reversal.question.id)
+        notes.append(texts.plain(texts.reversal_note(tr, stats, reversal, _view(stats, question_stats))))
+    return ChartSection(heading, tuple(notes), tuple(chart_specs(stats, tr)))
+
+
+# --------------------------------------------------------------------------- the report
 
 
 def report_content(
@@ -34,7 +139,14 @@ def report_content(
     *,
     timezone: str,
     generated_at: datetime,
+    breakdowns: Sequence[tuple[Stats, Sequence[Reversal]]] = (),
 ) -> ReportData:
+    """The report of *stats* (one workshop, or workshops compared).
+
+    *breakdowns*: the same statistics by gender, by type of organisation… each with the
+    reversals found in it; each becomes a section of charts split by group. *reversals*
+    are those of *stats* itself (when it is broken down), noted on the cover.
+    """
     labels = texts.report_fact_labels(tr)
     headings = texts.report_headings(tr)
     rate = tr.share(stats.completed, stats.joined)
@@ -48,9 +160,7 @@ def report_content(
     notes = [texts.breakdown_line(tr, stats)] if stats.breakdown else []
     for reversal in reversals:
         question_stats = next(q for q in stats.questions if q.question.id == reversal.question.id)
-        view = QuestionView(response_id=0, questionnaire=stats.questionnaire,
-                                  index=stats.questions.index(question_stats), question=question_stats.question)
-        notes.append(texts.plain(texts.reversal_note(tr, stats, reversal, view)))
+        notes.append(texts.plain(texts.reversal_note(tr, stats, reversal, _view(stats, question_stats))))
     return ReportData(
         language=tr.language,
         title=stats.title,
@@ -76,4 +186,6 @@ def report_content(
             for o in outcomes
         ),
         footer=texts.report_footer(tr, tr.date(generated_at, timezone)),
+        summary=_summary(tr, stats),
+        breakdowns=tuple(_breakdown(tr, b, found) for b, found in breakdowns if b.breakdown is not None),
     )

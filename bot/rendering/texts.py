@@ -17,6 +17,7 @@ from bot.i18n import Translator
 from bot.i18n.catalogs import load_translators
 from bot.i18n.languages import SUPPORTED_LANGUAGES
 from bot.questionnaires.model import (
+    Question,
     Questionnaire,
     QuestionnaireKind,
     QuestionType,
@@ -24,6 +25,7 @@ from bot.questionnaires.model import (
 )
 from bot.results.delivery import DeliveryCounts
 from bot.results.dispatch import ReminderJob, SendSummary
+from bot.results.export import ExportStatus
 from bot.results.questions import QuestionView
 from bot.results.stats import (
     MIN_GROUP_SIZE,
@@ -31,6 +33,7 @@ from bot.results.stats import (
     Group,
     QuestionStats,
     Stats,
+    Tally,
     WorkshopFigures,
 )
 from bot.results.statuses import SendPurpose
@@ -49,7 +52,7 @@ def local(text: Text, tr: Translator) -> str:
 # --- help, errors, fallbacks ----------------------------------------------------------
 
 
-def help_text(tr: Translator, *, is_organiser: bool) -> str:
+def help_text(tr: Translator, *, is_organiser: bool, user_id: int | None = None) -> str:
     lines = [
         tr.gettext("I collect workshop evaluations: scan the workshop's QR code to join, "
                    "then answer a few questions here when the session ends."),
@@ -59,6 +62,7 @@ def help_text(tr: Translator, *, is_organiser: bool) -> str:
         tr.gettext("/language — change the language"),
         tr.gettext("/forget — delete your answers and your data"),
         tr.gettext("/reminders on|off — turn reminders on or off"),
+        tr.gettext("/whoami — your Telegram id"),
         tr.gettext("/help — this message"),
     ]
     if is_organiser:
@@ -79,7 +83,31 @@ def help_text(tr: Translator, *, is_organiser: bool) -> str:
                        "/followup CODE 14d or 2026-12-01 to move it, /followup CODE off to cancel it"),
             tr.gettext("/timezone CODE Africa/Tunis — the workshop's time zone (no messages at night)"),
         ]
+    if user_id is not None:
+        lines += ["", your_telegram_id(tr, user_id)]
     return "\n".join(lines)
+
+
+def your_telegram_id(tr: Translator, user_id: int) -> str:
+    return tr.gettext("Your Telegram id: %(id)s") % {"id": _telegram_id(user_id)}
+
+
+def whoami_text(tr: Translator, user_id: int, *, is_organiser: bool) -> str:
+    if is_organiser:
+        return your_telegram_id(tr, user_id) + "\n" + tr.gettext("You are an organiser: /new TITLE creates a workshop.")
+    return your_telegram_id(tr, user_id) + "\n" + tr.gettext(
+        "Organisers create workshops with /new. To become one, ask the bot's administrator "
+        "to add this id to ORGANISER_IDS.")
+
+
+def not_organiser_new(tr: Translator, user_id: int) -> str:
+    """/new from someone who is not (yet) an organiser: their id, so they can ask for it."""
+    return tr.gettext("Only organisers can create workshops. Your Telegram id is %(id)s: "
+                      "ask the bot's administrator to add it to ORGANISER_IDS.") % {"id": _telegram_id(user_id)}
+
+
+def _telegram_id(user_id: int) -> str:
+    return f"<code>{int(user_id)}</code>"  # one tap copies it
 
 
 def not_organiser(tr: Translator) -> str:
@@ -144,6 +172,35 @@ def text_truncated(tr: Translator, limit: int) -> str:
 
 def empty_text(tr: Translator) -> str:
     return tr.gettext("Please type a few words, or use Skip if you prefer not to answer.")
+
+
+# --- command menus --------------------------------------------------------------------
+
+
+def command_menu(tr: Translator, *, organiser: bool = False) -> list[tuple[str, str]]:
+    """Telegram's command menu as (command, description) pairs: everybody's, or an
+    organiser's (their commands first, then everybody's). Plain text, 1–256 characters."""
+    everybody = [
+        ("start", tr.gettext("Continue an unfinished questionnaire")),
+        ("language", tr.gettext("Change the language")),
+        ("forget", tr.gettext("Delete my data")),
+        ("reminders", tr.gettext("Turn reminders on or off")),
+        ("whoami", tr.gettext("Show my Telegram id")),
+        ("help", tr.gettext("What this bot can do")),
+    ]
+    if not organiser:
+        return everybody
+    return [
+        ("new", tr.gettext("Create a workshop")),
+        ("close", tr.gettext("End the session and send the questionnaire")),
+        ("stats", tr.gettext("See the results")),
+        ("report", tr.gettext("The evaluation report as a PDF")),
+        ("export", tr.gettext("The answers as CSV and Excel files")),
+        ("remind", tr.gettext("Remind those who have not finished")),
+        ("followup", tr.gettext("When the follow-up survey goes out")),
+        ("timezone", tr.gettext("The workshop's time zone")),
+        *everybody,
+    ]
 
 
 # --- language -------------------------------------------------------------------------
@@ -258,9 +315,74 @@ def not_comparable(tr: Translator) -> str:
     return tr.gettext("These workshops do not use the same questionnaire, so I cannot compare them.")
 
 
+# --- export (the words of the CSV and XLSX files: plain text, no HTML) ------------------
+
+
 def export_caption(tr: Translator, title: str, file_kind: str) -> str:
     return (tr.gettext("Answers of «%(title)s» (%(kind)s), one row per participant and questionnaire; "
                        "participants appear under pseudonyms.") % {"title": escape(title), "kind": file_kind})[:CAPTION_LIMIT]
+
+
+def export_csv_caption(tr: Translator, title: str, separator: str) -> str:
+    kind = tr.gettext("CSV, semicolon-separated") if separator == ";" else tr.gettext("CSV, comma-separated")
+    return export_caption(tr, title, kind)
+
+
+def export_xlsx_caption(tr: Translator, title: str) -> str:
+    return (tr.gettext("Answers of «%(title)s» (Excel): one sheet per questionnaire, a summary, and the "
+                       "questions in every language; participants appear under pseudonyms.")
+            % {"title": escape(title)})[:CAPTION_LIMIT]
+
+
+def export_columns(tr: Translator) -> dict[str, str]:
+    """Headers of the columns every row has, by their stable id (the XLSX second header row)."""
+    return {
+        "participant": tr.gettext("Participant (pseudonym)"),
+        "questionnaire": tr.gettext("Survey"),
+        "status": tr.gettext("Status"),
+        "started_at": tr.gettext("Started at"),
+        "completed_at": tr.gettext("Completed at"),
+    }
+
+
+def export_profile_header(tr: Translator, question_id: str, question_text: Text) -> str:
+    """The short header of a profile column; another profile question gets its own text."""
+    headers = {"org_type": tr.gettext("Type of organisation"), "gender": tr.gettext("Gender")}
+    return headers.get(question_id) or question_text.get(tr.language)
+
+
+def export_kind(tr: Translator, kind: QuestionnaireKind) -> str:
+    """A questionnaire's name in cells and sheet names."""
+    return {
+        QuestionnaireKind.PROFILE: tr.gettext("Profile"),
+        QuestionnaireKind.EVALUATION: tr.gettext("Evaluation"),
+        QuestionnaireKind.FOLLOWUP: tr.gettext("Follow-up"),
+    }[kind]
+
+
+def export_status(tr: Translator, status: ExportStatus) -> str:
+    return {
+        ExportStatus.NOT_SENT: tr.gettext("not sent"),
+        ExportStatus.PENDING: tr.gettext("pending"),
+        ExportStatus.NOT_STARTED: tr.gettext("not started"),
+        ExportStatus.IN_PROGRESS: tr.gettext("in progress"),
+        ExportStatus.COMPLETED: tr.gettext("completed"),
+        ExportStatus.UNREACHABLE: tr.gettext("unreachable"),  # they blocked the bot
+        ExportStatus.FAILED: tr.gettext("sending failed"),
+    }[status]
+
+
+def export_summary_labels(tr: Translator) -> dict[str, str]:
+    return {
+        "sheet": tr.gettext("Summary"),
+        "joined": tr.gettext("Participants who joined"),
+        "reached": tr.gettext("Questionnaire received by"),
+        "timezone": tr.gettext("Time zone of the dates"),
+    }
+
+
+def export_questions_labels(tr: Translator) -> dict[str, str]:
+    return {"sheet": tr.gettext("Question texts"), "id": tr.gettext("Identifier")}
 
 
 # --- participant: joining -------------------------------------------------------------
@@ -331,10 +453,7 @@ def question_text(tr: Translator, view: QuestionView) -> str:
     question = view.question
     parts = [_header(tr, view), local(question.text, tr)]
     if question.type is QuestionType.RATING:
-        scale = f"{question.scale_min} – {question.scale_max}"
-        if question.low_label and question.high_label:
-            scale = (f"{question.scale_min} = {local(question.low_label, tr)} · "
-                     f"{question.scale_max} = {local(question.high_label, tr)}")
+        scale = escape(scale_anchors(tr, question)) or f"{question.scale_min} – {question.scale_max}"
         parts.append(f"<i>{scale}</i>")
     elif question.type is QuestionType.MULTI:
         parts.append("<i>" + tr.gettext("Tick every answer that applies, then tap Confirm.") + "</i>")
@@ -549,8 +668,23 @@ def hidden_group(tr: Translator) -> str:
                        MIN_GROUP_SIZE) % {"n": MIN_GROUP_SIZE}
 
 
-def mean_text(tr: Translator, mean: float, scale_max: int) -> str:
-    return tr.gettext("average %(mean)s / %(max)d") % {"mean": tr.decimal(mean), "max": scale_max}
+def scale_anchors(tr: Translator, question: Question) -> str:
+    """A rating's anchors, plain text: "1 = Very poor · 5 = Excellent" ("" without labels)."""
+    if question.type is not QuestionType.RATING or not (question.low_label and question.high_label):
+        return ""
+    return (f"{question.scale_min} = {question.low_label.get(tr.language)} · "
+            f"{question.scale_max} = {question.high_label.get(tr.language)}")
+
+
+def mean_text(tr: Translator, tally: Tally) -> str:
+    """"average 4.3 · median 4" (rounded half up, as everywhere); "" before any rating."""
+    if tally.mean is None or tally.median is None:
+        return ""
+    median = tally.median
+    return tr.gettext("average %(mean)s · median %(median)s") % {
+        "mean": tr.decimal(tally.mean),
+        "median": tr.decimal(median, 0 if median == int(median) else 1),  # 4, or 4.5 between two
+    }
 
 
 def answers_count(tr: Translator, n: int) -> str:
@@ -561,13 +695,34 @@ def multi_note(tr: Translator) -> str:
     return tr.gettext("several answers possible: percentages of respondents")
 
 
-def chart_n_line(tr: Translator, answered: int, joined: int) -> str:
-    return tr.ngettext("n = %(answered)d answered / %(n)d joined", "n = %(answered)d answered / %(n)d joined",
-                       joined) % {"answered": answered, "n": joined}
+def chart_n_line(tr: Translator, answered: int) -> str:
+    """Under a chart: "n = 1 respondent", in the grammar of the number printed."""
+    return tr.ngettext("n = %(n)d respondent", "n = %(n)d respondents", answered) % {"n": answered}
 
 
-def chart_mean_line(tr: Translator, mean: float, scale_max: int, answered: int) -> str:
-    return f"{mean_text(tr, mean, scale_max)} (n = {answered})"
+def no_answer_text(tr: Translator, missing: int, received: int) -> str:
+    """Of those the questionnaire reached, how many have no answer to a question."""
+    return tr.ngettext("no answer: %(missing)d of %(n)d recipient", "no answer: %(missing)d of %(n)d recipients",
+                       received) % {"missing": missing, "n": received}
+
+
+def legend_label(name: str, respondents: int) -> str:
+    """A bar group in a chart's legend, with its n: "Women (n = 4)"."""
+    return f"{name} (n = {respondents})"
+
+
+def no_answers_yet(tr: Translator, stats: Stats) -> str:
+    """/stats before anybody answered: one message instead of empty charts."""
+    lines = [
+        tr.gettext("No answers yet for «%(title)s».") % {"title": escape(stats.title)},
+        tr.ngettext("%(n)d participant has joined.", "%(n)d participants have joined.", stats.joined)
+        % {"n": stats.joined},
+        tr.ngettext("The questionnaire reached %(n)d participant.", "The questionnaire reached %(n)d participants.",
+                    stats.sent) % {"n": stats.sent},
+    ]
+    if not stats.comparing and stats.workshops[0].closed_at is None:
+        lines.append(tr.gettext("/close %(code)s sends the questionnaire.") % {"code": escape(stats.join_code)})
+    return "\n".join(lines)
 
 
 def _group_line(tr: Translator, stats: Stats, question: QuestionStats, group: Group, view: QuestionView) -> str:
@@ -577,7 +732,7 @@ def _group_line(tr: Translator, stats: Stats, question: QuestionStats, group: Gr
     tally = group.tally
     head = f"  ▸ {label} ({answers_count(tr, tally.answered)})"
     if question.question.type is QuestionType.RATING:
-        return f"{head}: {mean_text(tr, tally.mean, question.question.scale_max)}" if tally.mean is not None else head
+        return f"{head}: {mean_text(tr, tally)}" if tally.mean is not None else head
     shares = [
         f"{escape(option_label(tr, view, o))} {tr.share(tally.option_counts[o], tally.answered)}"
         for o in question.question.option_ids() if tally.option_counts.get(o)
@@ -606,12 +761,19 @@ def _question_block(
     view = QuestionView(response_id=0, questionnaire=stats.questionnaire, index=number - 1, question=question)
     lines = [f"<b>{number}. {local(question.text, tr)}</b>"]
     n_line = answers_count(tr, question_stats.answered)
-    if question_stats.skipped:
-        n_line += " · " + tr.ngettext("%(n)d skipped", "%(n)d skipped", question_stats.skipped) % {"n": question_stats.skipped}
+    skipped = (tr.ngettext("%(n)d skipped", "%(n)d skipped", question_stats.skipped) % {"n": question_stats.skipped}
+               if question_stats.skipped else "")
+    if question_stats.received:
+        n_line += " · " + no_answer_text(tr, question_stats.no_answer, question_stats.received)
+        n_line += f" ({skipped})" if skipped else ""
+    elif skipped:
+        n_line += " · " + skipped
     if question.type is QuestionType.RATING:
-        if question_stats.mean is not None:
-            n_line += " · " + mean_text(tr, question_stats.mean, question.scale_max)
         lines.append(n_line)
+        if question_stats.mean is not None:
+            lines.append(mean_text(tr, question_stats.tally))
+        if anchors := scale_anchors(tr, question):
+            lines.append(f"<i>{escape(anchors)}</i>")
         for value in question.scale():
             count = question_stats.rating_counts.get(value, 0)
             lines.append(f"  {value}: {count} ({tr.share(count, question_stats.answered)})")
@@ -650,7 +812,11 @@ def breakdown_line(tr: Translator, stats: Stats) -> str:
         by = tr.gettext("Results by type of organisation.")
     else:
         return ""
-    return by + " " + tr.ngettext(
+    return by + " " + small_groups_rule(tr)
+
+
+def small_groups_rule(tr: Translator) -> str:
+    return tr.ngettext(
         "Groups of fewer than %(n)d respondent are hidden so that nobody can be recognised.",
         "Groups of fewer than %(n)d respondents are hidden so that nobody can be recognised.",
         MIN_GROUP_SIZE,
@@ -728,6 +894,57 @@ def report_footer(tr: Translator, generated: str) -> str:
 
 def report_caption(tr: Translator, title: str) -> str:
     return tr.gettext("Evaluation report of «%(title)s»") % {"title": escape(title)}
+
+
+def report_summary_labels(tr: Translator) -> dict[str, str]:
+    """The summary table of the report: its heading, column headers, and a free-text row."""
+    return {
+        "heading": tr.gettext("Summary of the answers"),
+        "question": tr.gettext("Question"),
+        "respondents": tr.gettext("Respondents"),
+        "result": tr.gettext("Average or top answer"),
+        "positive": tr.gettext("% positive"),
+        "free_text": tr.gettext("free text"),
+    }
+
+
+def report_summary_notes(tr: Translator, ratings: str) -> tuple[str, ...]:
+    """What the summary's columns mean, under the table; *ratings*: the positive ones ("4–5")."""
+    return (
+        tr.gettext("Respondents: participants who answered the question; those who skipped it are not counted."),
+        tr.gettext("Average: the mean of the ratings, rounded to one decimal. Top answer: the option chosen "
+                   "most often, with its share of the respondents."),
+        tr.gettext("%(column)s: the share of respondents who gave one of the two highest ratings (%(ratings)s) "
+                   "or answered “%(yes)s”. Questions without a positive answer (choices, free text) show –.")
+        % {"column": tr.gettext("% positive"), "ratings": ratings, "yes": yesno_label(tr, "yes")},
+    )
+
+
+def summary_average(tr: Translator, mean: float, scale_max: int) -> str:
+    """A rating's average in the summary table: "4,2 / 5" (rounded half up, as everywhere)."""
+    return f"{tr.decimal(mean)} / {scale_max}"
+
+
+def summary_top_answer(tr: Translator, labels: Sequence[str], count: int, respondents: int) -> str:
+    """The answer chosen most often and its share: "Oui (80 %)"; two tied answers are both
+    named, more end with "…"."""
+    named = " / ".join(labels[:2]) + (" / …" if len(labels) > 2 else "")
+    return f"{named} ({tr.share(count, respondents)})"
+
+
+def report_breakdown_heading(tr: Translator, breakdown: Breakdown) -> str:
+    if breakdown is Breakdown.GENDER:
+        return tr.gettext("Breakdown by gender")
+    return tr.gettext("Breakdown by type of organisation")
+
+
+def report_no_group_shown(tr: Translator) -> str:
+    """A breakdown in which every group is too small to be shown."""
+    return tr.ngettext(
+        "No group has %(n)d respondent or more yet: none can be shown without singling somebody out.",
+        "No group has %(n)d respondents or more yet: none can be shown without singling somebody out.",
+        MIN_GROUP_SIZE,
+    ) % {"n": MIN_GROUP_SIZE}
 
 
 def plain(html_text: str) -> str:

@@ -8,7 +8,15 @@ this package lays the report out on A4 pages with the charts' fonts and text dra
 so Arabic is shaped and right to left on every page.
 """
 
-from bot.reports.data import FollowupRow, FreeText, ReportData
+from bot.reports.data import (
+    ChartSection,
+    FollowupRow,
+    FreeText,
+    ReportData,
+    Summary,
+    SummaryRow,
+)
 from bot.reports.pdf import layout_report, render_report
 
-__all__ = ["FollowupRow", "FreeText", "ReportData", "layout_report", "render_report"]
+__all__ = ["ChartSection", "FollowupRow", "FreeText", "ReportData", "Summary", "SummaryRow", "layout_report",
+           "render_report"]

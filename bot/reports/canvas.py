@@ -5,8 +5,9 @@ laid out by matplotlib's libraqm path), so Arabic is joined and ordered right to
 in the report exactly as in the charts. A right-to-left document is mirrored here: the
 items were planned left to right, and each is flipped about the middle of the page.
 
-On the PDF renderer each line is then written as PDF text (``draw_text``: the same
-libraqm layout, the glyphs it chose stored once per font) rather than as outlines:
+On the PDF renderer each line is then written as PDF text (``pdf_text.write_text``: the
+same libraqm layout, glyphs of embedded TrueType fonts, each standing for the characters
+a reader copies) rather than as outlines:
 ``ShapedText`` draws every glyph as a path, which is right for the Agg PNGs but makes a
 PDF page of comments weigh ~500 KB (a 400-answer report ~10 MB) and its text
 impossible to select or search. Written as text, the same page is a few KB, and
@@ -46,6 +47,7 @@ from bot.reports.layout import (
     RuleItem,
     TextItem,
 )
+from bot.reports.pdf_text import write_text
 
 _MIRROR_HA = {"left": "right", "right": "left", "center": "center"}
 
@@ -88,9 +90,10 @@ def draw_shaped_text(text: ShapedText, renderer: Any) -> None:
     renderer.open_group("text", text.get_gid())
     gc = renderer.new_gc()
     gc.set_foreground(mcolors.to_rgba(text.get_color(), text.get_alpha()), isRGBA=True)
+    font = renderer._get_font_ttf(drawn)
     for line, shift, baseline in placed:
         if line.strip():
-            renderer.draw_text(gc, left + shift, top - baseline, line, drawn, 0.0)
+            write_text(renderer, gc, left + shift, top - baseline, line, font, drawn.get_size_in_points())
     gc.restore()
     renderer.close_group("text")
     text.stale = False

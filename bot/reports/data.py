@@ -29,6 +29,35 @@ class FollowupRow:
 
 
 @dataclass(frozen=True)
+class SummaryRow:
+    """One question in the summary table, every figure already formatted."""
+
+    question: str  # e.g. "2. Sur une échelle de 1 à 5, …"
+    respondents: str  # e.g. "5"
+    result: str  # a rating's average ("4,2 / 5") or the top answer ("Oui · 80 %"); "–" if none
+    positive: str  # e.g. "80 %"; "–" when the question has no positive answer
+
+
+@dataclass(frozen=True)
+class Summary:
+    """The one-page table after the cover: a row per question, its definitions under it."""
+
+    heading: str
+    columns: tuple[str, str, str, str]  # question, respondents, average or top answer, % positive
+    rows: tuple[SummaryRow, ...]
+    notes: tuple[str, ...]  # what the columns mean, e.g. how "% positive" is counted
+
+
+@dataclass(frozen=True)
+class ChartSection:
+    """Charts under a heading and short notes: a breakdown by gender, by type of organisation."""
+
+    heading: str
+    notes: tuple[str, ...]
+    charts: tuple[ChartSpec, ...]
+
+
+@dataclass(frozen=True)
 class ReportData:
     language: str  # "ar" | "fr" | "en": direction of the whole document
     title: str  # workshop title(s)
@@ -43,6 +72,8 @@ class ReportData:
     followup_columns: tuple[str, str, str]  # ("", "End of session", "Follow-up")
     followup: tuple[FollowupRow, ...]  # empty: the section is omitted
     footer: str  # e.g. "workshop-bot · generated 23/11/2026"
+    summary: Summary | None = None  # None: no summary page
+    breakdowns: tuple[ChartSection, ...] = ()  # after the charts, e.g. by gender, by type of organisation
 
     def __post_init__(self) -> None:
         if self.language not in LANGUAGES:

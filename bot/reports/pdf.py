@@ -6,11 +6,18 @@
 Pages (a section with nothing in it is left out):
 
 1. cover: subtitle, title, the facts as a two-column table, the notes;
-2. charts: the section heading, then the charts of ``bot.charts``, two per page (one
-   when two do not fit; a chart taller than a page is drawn smaller);
-3. free-text answers: each question, then its answers as a list, wrapped; as many pages
+2. summary: one row per question (respondents, average or top answer, % positive), the
+   header repeated if it ever runs onto a second page, what the columns mean under it;
+3. charts: the section heading, then the charts of ``bot.charts``, as many on a page as
+   fit (a chart taller than a page is drawn smaller);
+4. breakdowns (by gender, by type of organisation): a heading, notes (hidden groups,
+   reversals), the charts split by group, flowing on from the charts. Sections 3 and 4
+   are one run of charts whose page breaks are chosen together (``layout.balance``) so
+   that no page of it is left half empty;
+5. free-text answers: each question, then its answers as a list, wrapped; as many pages
    as needed, the question repeated at the top of a page its answers continue onto;
-4. follow-up (only when there are rows): intention at the end of the session next to
+   under the last charts when there is room;
+6. follow-up (only when there are rows): intention at the end of the session next to
    what the follow-up survey found, under the last comments when it fits there, else on
    a page of its own.
 
@@ -28,11 +35,12 @@ import io
 from dataclasses import replace
 
 from matplotlib.backends.backend_pdf import PdfPages
+from matplotlib.figure import Figure
 
 from bot.charts import build_figure
 from bot.charts import draw as chart_draw
 from bot.reports.canvas import page_figure
-from bot.reports.data import ReportData
+from bot.reports.data import ChartSection, ReportData
 from bot.reports.layout import (
     BOTTOM,
     CONTENT_W,
@@ -47,6 +55,7 @@ from bot.reports.layout import (
     RuleItem,
     Section,
     TextItem,
+    balance,
     line_blocks,
     paginate,
     shifted,
@@ -60,6 +69,7 @@ from bot.reports.paragraphs import (
     width_of,
     wrap_lines,
 )
+from bot.reports.pdf_text import truetype_fonts
 
 INK = chart_draw.INK
 SOFT_INK = chart_draw.SOFT_INK
@@ -77,6 +87,10 @@ QUESTION_SIZE = 11.5
 ANSWER_SIZE = 10.5
 TABLE_HEAD_SIZE = 9.5
 TABLE_SIZE = 10.5
+SUMMARY_HEAD_SIZE = 8.5
+SUMMARY_SIZE = 9.0
+SUMMARY_NOTE_SIZE = 8.5
+SUMMARY_PAD = 0.055
 RUNNING_SIZE = 8.5
 FOOTER_SIZE = 8.5
 
@@ -84,7 +98,7 @@ COVER_TOP = 1.9
 CELL_PAD = 0.085  # inches above and below the text of a table row
 BULLET_INDENT = 0.2
 CHART_GAP = 0.3
-CHARTS_PER_PAGE = 2
+SECTION_GAP = 0.5  # above a section that starts under the end of the previous one
 CREATOR = "workshop-bot"
 
 
@@ -105,7 +119,7 @@ _Cell = tuple[str, float, float, float, bool, str, str]  # text, x, width, size,
 
 def _table_row(cells: list[_Cell], rtl: bool, *,
                tag: str, rule_color: str = RULE, rule_width: float = 0.5,
-               keep_with_next: bool = False) -> Block:
+               keep_with_next: bool = False, pad: float = CELL_PAD) -> Block:
     """One table row; cells are (text, x, width, size, bold, color, ha) in LTR coordinates,
     x being the left edge of the cell. The row is as tall as its tallest cell."""
     items: list[Item] = []
@@ -116,10 +130,10 @@ def _table_row(cells: list[_Cell], rtl: bool, *,
             heights.append(0.0)
             continue
         anchor = {"left": x, "center": x + width / 2, "right": x + width}[ha]
-        items.append(TextItem(anchor, CELL_PAD, "\n".join(marked(line, rtl) for line in lines),
+        items.append(TextItem(anchor, pad, "\n".join(marked(line, rtl) for line in lines),
                               size, bold, ha, color))
         heights.append(height_of(lines, size, bold))
-    height = max(heights, default=0.0) + 2 * CELL_PAD
+    height = max(heights, default=0.0) + 2 * pad
     items.append(RuleItem(MARGIN_X, MARGIN_X + CONTENT_W, height, rule_color, rule_width))
     return Block(height, tuple(items), tag=tag, keep_with_next=keep_with_next)
 
@@ -151,21 +165,84 @@ def _cover(data: ReportData) -> list[Block]:
     return blocks
 
 
-def _charts(data: ReportData) -> list[Block]:
-    if not data.charts:
+def _summary(data: ReportData) -> list[Block]:
+    """The summary table, compact enough for the 13 questions of the default questionnaire
+    to fit on one page in every language; a longer one continues, header repeated."""
+    summary = data.summary
+    if summary is None or not summary.rows:
         return []
-    heading = _heading(data.charts_heading, data.rtl, "charts-heading")
-    room = BOTTOM - TOP - heading.height - CHART_GAP
-    blocks = [heading]
-    for spec in data.charts:
-        figure = build_figure(spec)
-        height = figure.get_figheight()
-        scale = min(1.0, room / height)  # a chart taller than a page is drawn smaller, never cut
-        # The chart's own margin sits outside the text column: its content lines up with it.
-        x = MARGIN_X - chart_draw.MARGIN * scale
-        blocks.append(Block(height * scale, (ChartItem(figure, x, 0.0, scale),), tag="chart",
-                            space_before=CHART_GAP if len(blocks) > 1 else 0.0))
+    rtl = data.rtl
+    rows = list(summary.rows)
+    head_question, head_n, head_result, head_positive = summary.columns
+
+    def column(values: list[str], header: str, most: float) -> float:
+        """As wide as its widest value or the longest word of its header (which wraps)."""
+        widths = [width_of(v, SUMMARY_SIZE) for v in values] + [
+            width_of(word, SUMMARY_HEAD_SIZE, True) for word in header.split()]
+        return min(max(widths) + 0.2, most)
+
+    n_w = column([r.respondents for r in rows], head_n, 1.0)
+    positive_w = column([r.positive for r in rows], head_positive, 1.0)
+    result_w = max(column([r.result for r in rows], head_result, 1.5), 1.1)
+    question_w = CONTENT_W - n_w - result_w - positive_w
+    x_n = MARGIN_X + question_w
+    x_result, x_positive = x_n + n_w, x_n + n_w + result_w
+
+    def cells(question: str, n: str, result: str, positive: str, size: float, bold: bool,
+              color: str) -> list[_Cell]:
+        return [(question, MARGIN_X, question_w - 0.15, size, bold, color, "left"),
+                (n, x_n, n_w - 0.05, size, bold, color, "center"),
+                (result, x_result + 0.05, result_w - 0.1, size, bold, color, "left"),
+                (positive, x_positive, positive_w, size, bold, color, "center")]
+
+    blocks = [_heading(summary.heading, rtl, "summary-heading")]
+    head = _table_row(cells(head_question, head_n, head_result, head_positive, SUMMARY_HEAD_SIZE, True, SOFT_INK),
+                      rtl, tag="summary-head", rule_color=INK, rule_width=0.8, keep_with_next=True,
+                      pad=SUMMARY_PAD)
+    blocks.append(head)
+    for row in rows:
+        block = _table_row(cells(row.question, row.respondents, row.result, row.positive, SUMMARY_SIZE, False, INK),
+                           rtl, tag="summary-row", pad=SUMMARY_PAD)
+        blocks.append(replace(block, repeat=head))  # a table running onto a new page gets its header again
+    if summary.notes:  # the definitions, as one paragraph
+        blocks += line_blocks(" ".join(summary.notes), x=MARGIN_X, width=CONTENT_W, size=SUMMARY_NOTE_SIZE, rtl=rtl,
+                              color=SOFT_INK, tag="summary-note", space_before=0.2)
     return blocks
+
+
+def _chart_block(figure: Figure, scale: float) -> Block:
+    """A chart drawn at *scale*; its own margin sits outside the text column, so its
+    content lines up with the text. ``scaled`` gives the same chart smaller (``layout``)."""
+    x = MARGIN_X - chart_draw.MARGIN * scale
+    return Block(figure.get_figheight() * scale, (ChartItem(figure, x, 0.0, scale),), tag="chart",
+                 space_before=CHART_GAP, scaled=lambda factor: _chart_block(figure, scale * factor), scale=scale)
+
+
+def _chart_section(section: ChartSection, rtl: bool, tag: str) -> list[Block]:
+    """A heading, its notes, then the charts; the heading and notes stay with the first chart."""
+    if not section.charts and not section.notes:
+        return []
+    blocks = [_heading(section.heading, rtl, f"{tag}-heading")]
+    bar = RectItem(MARGIN_X, 0.0, 0.035, 0.0, ACCENT)
+    for index, note in enumerate(section.notes):
+        lines = line_blocks(note, x=MARGIN_X + 0.17, width=CONTENT_W - 0.17, size=NOTE_SIZE, rtl=rtl,
+                            color=SOFT_INK, tag=f"{tag}-note", every_extra=(bar,),
+                            space_before=0.0 if index == 0 else 0.12)
+        blocks += [replace(line, keep_with_next=True) for line in lines]
+    if not section.charts:
+        return [replace(block, keep_with_next=False) for block in blocks]
+    intro = sum(b.height + b.space_before for b in blocks)
+    for index, spec in enumerate(section.charts):
+        figure = build_figure(spec)
+        # a chart taller than a page is drawn smaller, never cut (the first one shares
+        # its page with the heading and notes)
+        room = BOTTOM - TOP - (intro + CHART_GAP if index == 0 else 0.0)
+        blocks.append(_chart_block(figure, min(1.0, room / figure.get_figheight())))
+    return blocks
+
+
+def _charts(data: ReportData) -> list[Block]:
+    return _chart_section(ChartSection(data.charts_heading, (), data.charts), data.rtl, "charts")
 
 
 def _free_texts(data: ReportData) -> list[Block]:
@@ -253,9 +330,19 @@ def _furniture(data: ReportData, number: int, total: int) -> list[Item]:
 def layout_report(data: ReportData) -> list[Page]:
     """The pages of the report, planned (items in inches, not yet drawn)."""
     free_texts = _free_texts(data)
-    sections = [Section(tuple(_cover(data))), Section(tuple(_charts(data))), Section(tuple(free_texts)),
+    # the charts, then the same by gender, by type of organisation…: one run of charts,
+    # its page breaks chosen together so that no page of it is left half empty
+    run = _charts(data)
+    for section in data.breakdowns:
+        blocks = _chart_section(section, data.rtl, "breakdown")
+        if blocks and run:
+            blocks[0] = replace(blocks[0], space_before=SECTION_GAP)
+        run += blocks
+    sections = [Section(tuple(_cover(data))), Section(tuple(_summary(data))), Section(tuple(balance(run))),
+                # the comments start under the last charts when there is room
+                Section(tuple(free_texts), flow=bool(run), join_space=SECTION_GAP),
                 Section(tuple(_followup(data)), join=bool(free_texts))]
-    pages = paginate(sections, first_top=COVER_TOP, limits={"chart": CHARTS_PER_PAGE})
+    pages = paginate(sections, first_top=COVER_TOP)
     for number, page in enumerate(pages, start=1):
         page.items.extend(_furniture(data, number, len(pages)))
     return pages
@@ -266,7 +353,7 @@ def render_report(data: ReportData) -> bytes:
     pages = layout_report(data)
     buffer = io.BytesIO()
     metadata = {"Title": " ".join(data.title.split()), "Subject": data.subtitle, "Creator": CREATOR}
-    with PdfPages(buffer, metadata=metadata) as pdf:
+    with truetype_fonts(), PdfPages(buffer, metadata=metadata) as pdf:
         for page in pages:
             pdf.savefig(page_figure(page, data.rtl))
     return buffer.getvalue()

@@ -44,6 +44,21 @@ class Tally:
         total = sum(self.rating_counts.values())
         return sum(v * c for v, c in self.rating_counts.items()) / total if total else None
 
+    @property
+    def median(self) -> float | None:
+        """The middle rating (the mean of the two middle ones for an even count): 4, or 4.5."""
+        total = sum(self.rating_counts.values())
+        if not total:
+            return None
+        middle: list[int] = []
+        seen = 0
+        for value in sorted(self.rating_counts):
+            for rank in ((total - 1) // 2, total // 2):  # 0-based ranks of the middle rating(s)
+                if seen <= rank < seen + self.rating_counts[value]:
+                    middle.append(value)
+            seen += self.rating_counts[value]
+        return sum(middle) / len(middle)
+
 
 @dataclass(frozen=True)
 class Group:
@@ -65,6 +80,13 @@ class QuestionStats:
     tally: Tally
     groups: tuple[Group, ...] = ()
     texts: tuple[str, ...] = ()  # text questions: most recent first
+    received: int = 0  # participants the questionnaire reached (the workshops' ``sent``)
+
+    @property
+    def no_answer(self) -> int:
+        """Of those who received the questionnaire, how many did not answer this question:
+        they skipped it, or have not reached it (yet)."""
+        return max(self.received - self.tally.answered, 0)
 
     # The overall tally's figures, for readers of a single workshop's summary.
     @property
@@ -86,6 +108,10 @@ class QuestionStats:
     @property
     def mean(self) -> float | None:
         return self.tally.mean
+
+    @property
+    def median(self) -> float | None:
+        return self.tally.median
 
     def percent(self, count: int) -> float:
         return self.tally.percent(count)
@@ -133,6 +159,11 @@ class Stats:
     @property
     def comparing(self) -> bool:
         return len(self.workshops) > 1
+
+    @property
+    def has_answers(self) -> bool:
+        """Whether anybody has answered any question yet (skips are not answers)."""
+        return any(q.answered for q in self.questions)
 
 
 def merge(tallies: Iterable[Tally]) -> Tally:

@@ -2,26 +2,38 @@
 
 A local Bot API server on loopback, the real bot talking to it over HTTP, a fresh SQLite
 database, an organiser and simulated participants in Arabic and French. Participants act
-only on what they see in their chat (the buttons of the last message), like people do;
-some finish, some stop halfway, some never answer. Reminders come two seconds after
-``/close`` here (a day in production): those who stopped halfway tap ▶ and answer one
-more question. The transcript and the ``/stats`` summary are printed and written to the
-output folder.
+only on what they see in their chat: the latest question's buttons, whatever else arrived
+in between (a reminder never makes anyone skip a question). Some finish at once, some
+stop halfway and finish after the reminder, some never answer.
+
+The demo runs on a ``ManualClock``: time moves only when the script says so (the session
+ends at 16:30, a day passes, four weeks pass), and the bot's timers are driven by that
+clock. So the same ``--participants`` and ``--seed`` give the same transcript, counts and
+summary on every run, on an idle laptop or a loaded CI machine. Everything an organiser
+gets is written to ``--out``: the chart PNGs, the PDF report, the CSV and XLSX exports,
+``transcript.txt`` and ``stats.txt``.
 """
 
 from __future__ import annotations
 
 import asyncio
 import random
+import re
+import string
+from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from bot.clock import ManualClock
 from bot.config import Settings
+from bot.rendering.callback_data import Action
 from bot.simulation.live_bot import LiveBot
 from bot.storage.engine import make_engine, make_session_factory
 from bot.storage.migrations import upgrade_to_head
 from telegram_sim import FakeUser, format_transcript
-from telegram_sim.client import BotMessage, TranscriptEntry
+from telegram_sim.transcript import TranscriptEntry
+from telegram_sim.views import BotMessage
 
 ORGANISER_ID = 1
 TITLE = "Atelier Open Data — Rabat"
@@ -29,10 +41,27 @@ ARABIC_NAMES = ["Amina", "Youssef", "Fatima Zahra", "Hamza", "Salma", "Othmane",
 FRENCH_NAMES = ["Claire", "Mounir", "Sofia", "Karim", "Leïla", "Anas", "Imane", "Walid", "Sarah", "Hicham"]
 SUGGESTIONS = {
     "ar": ["مواصلة التكوين وخاصة على مستوى استثمار المعطيات المفتوحة", "شكرًا لكم", "المزيد من التمارين التطبيقية"],
-    "fr": ["Plus d'informations sur le côté technique", "Continuer ces initiatives", "Plus de cas pratiques marocains"],
+    "fr": ["Plus d’informations sur le côté technique", "Continuer ces initiatives", "Plus de cas pratiques marocains"],
+}
+USES = {
+    "ar": ["تحليل ميزانية الجماعة", "مقال صحفي عن الصفقات العمومية"],
+    "fr": ["Analyse du budget communal", "Un article sur les marchés publics"],
 }
 FULL_TRANSCRIPTS = 2  # participants whose whole conversation is printed
-REMINDER_AFTER_SECONDS = 2  # REMINDER_DELAYS of the demo (1d,3d in production)
+MORNING = datetime(2026, 11, 24, 8, 30, tzinfo=UTC)  # 09:30 in Rabat: people arrive and scan the QR code
+SESSION_END = datetime(2026, 11, 24, 15, 30, tzinfo=UTC)  # 16:30 in Rabat: /close
+A_TAP = timedelta(seconds=20)  # how long a participant takes per question
+REMINDER_DELAYS = (86_400, 3 * 86_400)  # the production defaults: 1d, 3d
+FOLLOWUP_DELAY = 28 * 86_400
+QUESTION_ACTIONS = {Action.ANSWER.value, Action.TOGGLE.value, Action.SKIP.value}
+PHASES = (
+    "Morning: the organiser creates the workshop, participants scan the QR code",
+    "16:30: the session ends, /close sends the questionnaire",
+    "A day later: the reminder round",
+    "Three days later: the second reminder round",
+    "Four weeks later: the follow-up survey",
+    "The organiser's results: /stats, /report, /export",
+)
 
 
 @dataclass
@@ -40,6 +69,7 @@ class Person:
     user: FakeUser
     language: str
     plan: str  # "complete" | "partial" | "silent"
+    rng: random.Random  # each person's own: their answers do not depend on anyone else's
 
 
 def _silent_ack(entry: TranscriptEntry) -> bool:
@@ -47,40 +77,91 @@ def _silent_ack(entry: TranscriptEntry) -> bool:
     return entry.kind == "callback_answer" and not entry.text
 
 
-def _answer_buttons(message: BotMessage, prefix: str) -> list[str]:
-    return [b.text for row in message.buttons for b in row if b.callback_data and b.callback_data.startswith(prefix)]
+def _action(data: str | None) -> str:
+    return (data or "").partition(":")[0]
 
 
-async def _answer_current(live: LiveBot, person: Person, rng: random.Random) -> bool:
-    """Answer whatever the last message asks; False when there is nothing left to answer."""
-    message = person.user.last
-    toggles, choices = _answer_buttons(message, "t:"), _answer_buttons(message, "a:")
-    skips = _answer_buttons(message, "s:")
+def _current_question(user: FakeUser) -> BotMessage | None:
+    """The latest message that asks something: it carries answer, tick or skip buttons.
+
+    Answered questions lose their keyboard, so this is the question in front of the
+    person, whatever arrived after it (a reminder, a progress note).
+    """
+    for message in reversed(user.messages):
+        if not message.deleted and any(_action(b.callback_data) in QUESTION_ACTIONS for row in message.buttons
+                                       for b in row):
+            return message
+    return None
+
+
+def _labels(message: BotMessage, action: Action) -> list[str]:
+    return [b.text for row in message.buttons for b in row if _action(b.callback_data) == action.value]
+
+
+async def _answer_current(live: LiveBot, person: Person, texts: Sequence[str]) -> bool:
+    """Answer the question in front of the person; False when nothing is asked."""
+    question, rng = _current_question(person.user), person.rng
+    if question is None:
+        return False
+    toggles, choices = _labels(question, Action.TOGGLE), _labels(question, Action.ANSWER)
     if toggles:
         for label in rng.sample(toggles, k=rng.randint(1, min(3, len(toggles)))):
-            await person.user.tap(label)
+            await person.user.tap(label, question)
             await live.settle()
-        await person.user.tap(_answer_buttons(person.user.last, "c:")[0])
+        ticked = person.user.bot_message(question.message_id) or question  # re-rendered with ✓
+        await person.user.tap(_labels(ticked, Action.CONFIRM)[0], ticked)
     elif choices:
+        # ratings lean to the top of the scale, as they do in real evaluations
         weights = [1 + i for i in range(len(choices))] if choices[0] == "1" else [1] * len(choices)
-        await person.user.tap(rng.choices(choices, weights=weights)[0])
-    elif skips and rng.random() < 0.4:
-        await person.user.tap(skips[0])
-    elif "?" in message.text or "؟" in message.text:
-        await person.user.send(rng.choice(SUGGESTIONS[person.language]))
+        await person.user.tap(rng.choices(choices, weights=weights)[0], question)
+    elif rng.random() < 0.3:
+        await person.user.tap(_labels(question, Action.SKIP)[0], question)
     else:
-        return False
+        await person.user.send(rng.choice(texts))
     await live.settle()
+    live.pass_time(A_TAP)
     return True
 
 
-async def _simulate(out_dir: Path, participants: int, seed: int) -> tuple[str, str]:
-    rng = random.Random(seed)
+async def _answer_all(live: LiveBot, person: Person, texts: Sequence[str], limit: int = 1_000) -> int:
+    answered = 0
+    while answered < limit and await _answer_current(live, person, texts):
+        answered += 1
+    return answered
+
+
+def _safe_name(name: str) -> str:
+    return re.sub(r"[^\w.\-]+", "-", name, flags=re.ASCII).strip("-") or "file"
+
+
+def _phase_transcript(entries: list[TranscriptEntry], order: dict[int, int]) -> list[TranscriptEntry]:
+    """One chat after another (organiser first, then participants in the order they joined).
+
+    Within a phase, messages to different people may leave concurrently (a reminder
+    round); grouping by chat gives the same text on every run and reads like each chat.
+    """
+    return sorted(entries, key=lambda e: order.get(e.chat_id, len(order)))  # sorted() is stable
+
+
+async def _simulate(out_dir: Path, participants: int, seed: int) -> tuple[str, str, list[str]]:
     engine = make_engine(f"sqlite:///{out_dir / 'demo.sqlite3'}")
     upgrade_to_head(engine)
     settings = Settings(token="123456:DEMO", organiser_ids=frozenset({ORGANISER_ID}),
-                        reminder_delays=(REMINDER_AFTER_SECONDS,))
-    async with LiveBot(make_session_factory(engine), settings=settings) as live:
+                        reminder_delays=REMINDER_DELAYS, followup_delay=FOLLOWUP_DELAY)
+    clock = ManualClock(MORNING)
+    codes = random.Random(f"{seed}:join codes")
+    alphabet = string.ascii_letters + string.digits
+
+    def join_code() -> str:  # the shape of a real code, from the seed
+        return "".join(codes.choice(alphabet) for _ in range(12))
+
+    phases: list[tuple[str, int]] = []  # (title, index of its first transcript entry)
+    written: list[str] = []
+    async with LiveBot(make_session_factory(engine), settings=settings, clock=clock, join_codes=join_code) as live:
+        def phase(title: str) -> None:
+            phases.append((title, len(live.server.transcript)))
+
+        phase(PHASES[0])
         organiser = live.server.user(ORGANISER_ID, "Firas (organiser)", language_code="fr")
         await organiser.send(f"/new {TITLE}")
         await live.settle()
@@ -93,41 +174,47 @@ async def _simulate(out_dir: Path, participants: int, seed: int) -> tuple[str, s
             phone_language = "es" if i % 7 == 6 else language  # some phones are in another language
             plan = "silent" if i % 7 == 5 else "partial" if i % 7 == 4 else "complete"
             user = live.server.user(100 + i, names[(i // 2) % len(names)], language_code=phone_language)
-            people.append(Person(user, language, plan))
+            people.append(Person(user, language, plan, random.Random(f"{seed}:{i}")))
 
-        for person in people:  # everyone scans the QR code
+        for person in people:  # everyone scans the QR code on arrival
+            live.pass_time(timedelta(minutes=1))
             await person.user.send(f"/start {code}")
             await live.settle()
             if person.user.language_code == "es":
                 await person.user.tap("العربية" if person.language == "ar" else "Français")
                 await live.settle()
-            for _ in range(2):  # the two optional profile questions
-                await _answer_current(live, person, rng)
+            await _answer_all(live, person, SUGGESTIONS[person.language], limit=2)  # the profile questions
 
+        phase(PHASES[1])
+        live.pass_time(SESSION_END - clock.now())
         await organiser.send(f"/close {code}")
         await live.settle()
-
         for person in people:
-            if person.plan == "silent":
-                continue
-            limit = rng.randint(3, 8) if person.plan == "partial" else 100
-            for _ in range(limit):
-                if not await _answer_current(live, person, rng):
-                    break
+            if person.plan == "complete":
+                await _answer_all(live, person, SUGGESTIONS[person.language])
+            elif person.plan == "partial":  # stops halfway: a call, a bus to catch
+                await _answer_all(live, person, SUGGESTIONS[person.language], limit=person.rng.randint(3, 8))
+        await live.advance(timedelta(minutes=30))  # live progress catches up
 
-        # The reminder round: the organiser gets a summary, the half-finished resume with ▶.
-        deadline = asyncio.get_running_loop().time() + REMINDER_AFTER_SECONDS + 10
-        while not any(m.text.startswith("📬") for m in organiser.messages):
-            if asyncio.get_running_loop().time() > deadline:
-                break
-            await asyncio.sleep(0.2)
-            await live.settle()
-        for person in people:
+        phase(PHASES[2])
+        await live.advance(SESSION_END + timedelta(days=1, minutes=1) - clock.now())
+        for person in people:  # the half-finished tap ▶ under the reminder and finish
             if person.plan == "partial" and person.user.last.text.startswith("⏰"):
                 await person.user.tap(person.user.last.button_labels[0])
                 await live.settle()
-                await _answer_current(live, person, rng)
+                await _answer_all(live, person, SUGGESTIONS[person.language])
 
+        phase(PHASES[3])
+        await live.advance(SESSION_END + timedelta(days=3, minutes=1) - clock.now())
+
+        phase(PHASES[4])
+        await live.advance(SESSION_END + timedelta(days=28, minutes=1) - clock.now())
+        for person in people:
+            if person.plan != "silent":
+                await _answer_all(live, person, USES[person.language])
+        await live.advance(timedelta(hours=2))
+
+        phase(PHASES[5])
         organiser.new_messages()
         await organiser.send(f"/stats {code}")
         await live.settle()
@@ -135,29 +222,48 @@ async def _simulate(out_dir: Path, participants: int, seed: int) -> tuple[str, s
         summary = "\n\n".join(m.text for m in results if m.kind == "text")
         charts = [m.file_bytes for m in results if m.kind == "photo" and m.file_bytes]
         for number, png in enumerate(charts, start=1):
-            (out_dir / f"chart-{number:02d}.png").write_bytes(png)
+            name = f"chart-{number:02d}.png"
+            (out_dir / name).write_bytes(png)
+            written.append(name)
+        for command in ("/report", "/export"):
+            await organiser.send(f"{command} {code}")
+            await live.settle()
+            for document in organiser.new_messages():
+                if document.kind == "document" and document.file_bytes:
+                    name = _safe_name(document.file_name or f"{command[1:]}.bin")
+                    (out_dir / name).write_bytes(document.file_bytes)
+                    written.append(name)
 
+        order = {ORGANISER_ID: 0} | {p.user.user_id: i + 1 for i, p in enumerate(people)}
+        every = list(live.server.transcript)
         shown = {ORGANISER_ID} | {p.user.user_id for p in people[:FULL_TRANSCRIPTS]}
-        transcript = format_transcript(
-            [e for e in live.server.transcript if e.chat_id in shown and not _silent_ack(e)]
-        )
-        full = format_transcript(live.server.transcript)
+        bounds = [start for _, start in phases] + [len(every)]
+        full_parts, shown_parts = [], []
+        for (title, start), end in zip(phases, bounds[1:], strict=True):
+            entries = _phase_transcript([e for e in every[start:end] if not _silent_ack(e)], order)
+            header = f"── {title} " + "─" * max(0, 76 - len(title))
+            full_parts.append(f"{header}\n{format_transcript(entries)}")
+            shown_parts.append(f"{header}\n{format_transcript([e for e in entries if e.chat_id in shown])}")
     engine.dispose()
-    (out_dir / "transcript.txt").write_text(full, encoding="utf-8")
-    (out_dir / "stats.txt").write_text(summary, encoding="utf-8")
+    (out_dir / "transcript.txt").write_text("\n\n".join(full_parts) + "\n", encoding="utf-8")
+    (out_dir / "stats.txt").write_text(summary + "\n", encoding="utf-8")
     outline = "\n".join(
         f"  {p.user.first_name} ({p.language}): {p.plan}, {len(p.user.messages)} messages from the bot"
         for p in people[FULL_TRANSCRIPTS:]
     )
-    return f"{transcript}\n\n… and {len(people) - FULL_TRANSCRIPTS} more participants:\n{outline}", summary
+    shown_text = "\n\n".join(shown_parts)
+    return f"{shown_text}\n\n… and {len(people) - FULL_TRANSCRIPTS} more participants:\n{outline}", summary, written
 
 
 def run_demo(out_dir: str = "demo-output", participants: int = 20, seed: int = 7) -> int:
+    if participants < 1:
+        raise SystemExit("workshop-bot demo: --participants must be at least 1")
     folder = Path(out_dir)
     folder.mkdir(parents=True, exist_ok=True)
-    for stale in [folder / "demo.sqlite3", *folder.glob("chart-*.png")]:
+    for stale in [folder / "demo.sqlite3", *folder.glob("chart-*.png"), *folder.glob("*.pdf"),
+                  *folder.glob("*.csv"), *folder.glob("*.xlsx")]:
         stale.unlink(missing_ok=True)
-    transcript, summary = asyncio.run(_simulate(folder, participants, seed))
+    transcript, summary, written = asyncio.run(_simulate(folder, participants, seed))
     print("=" * 78)
     print("Transcript (organiser and the first participants; all of it in transcript.txt)")
     print("=" * 78)
@@ -168,7 +274,7 @@ def run_demo(out_dir: str = "demo-output", participants: int = 20, seed: int = 7
     print("=" * 78)
     print(summary)
     print()
-    charts = sorted(p.name for p in folder.glob("chart-*.png"))
-    print(f"Written to {folder.resolve()}: transcript.txt, stats.txt, {len(charts)} charts "
-          f"({charts[0] if charts else '-'} …), demo.sqlite3")
+    print(f"Written to {folder.resolve()}:")
+    for name in ["transcript.txt", "stats.txt", *written, "demo.sqlite3"]:
+        print(f"  {name}")
     return 0

@@ -6,7 +6,8 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from telegram import BotCommand, Update
+from telegram import BotCommand, BotCommandScopeChat, Update
+from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import (
     Application,
     ApplicationBuilder,
@@ -18,7 +19,9 @@ from telegram.ext import (
 )
 
 from bot.config import Settings
-from bot.i18n import SUPPORTED_LANGUAGES, translator
+from bot.domain.workshops import new_join_code
+from bot.i18n import DEFAULT_LANGUAGE, SUPPORTED_LANGUAGES, translator
+from bot.rendering import texts
 from bot.storage.engine import DbSession
 from bot.telegram_bot import fallbacks, organiser, participant
 from bot.telegram_bot.context import handler, log_unhandled_error
@@ -28,7 +31,7 @@ from bot.telegram_bot.progress import INTERVAL_SECONDS as PROGRESS_INTERVAL_SECO
 from bot.telegram_bot.progress import progress_job
 from bot.telegram_bot.rate_limit import TelegramRateLimiter
 from bot.telegram_bot.routes import route_callback
-from bot.telegram_bot.services import SERVICES_KEY, Services
+from bot.telegram_bot.services import SERVICES_KEY, Services, services_of
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +46,7 @@ PARTICIPANT_COMMANDS = {
     "language": participant.language_command,
     "forget": participant.forget_command,
     "reminders": participant.reminders_command,
+    "whoami": organiser.whoami_command,
     "help": organiser.help_command,
 }
 ORGANISER_COMMANDS = {
@@ -66,7 +70,16 @@ def build_application(
     session_factory: Callable[[], DbSession],
     *,
     rate_limiter: bool = True,
+    periodic_jobs: bool = True,
+    join_codes: Callable[[], str] = new_join_code,
 ) -> Application[Any, Any, Any, Any, Any, Any]:
+    """The bot, as production runs it.
+
+    ``periodic_jobs=False`` leaves out the JobQueue's timers (the dispatcher's and live
+    progress's ticks): the demo and tests that drive a ``ManualClock`` run them themselves
+    (``LiveBot.advance``), so nothing happens behind their back at a wall-clock moment.
+    ``join_codes`` makes workshops' join codes (seeded in the demo).
+    """
     builder = (
         ApplicationBuilder()
         .token(settings.token)
@@ -80,7 +93,7 @@ def build_application(
     outbox = Outbox(session_factory, retry_backoff=settings.retry_backoff)
     application.bot_data[SERVICES_KEY] = Services(
         settings=settings, session_factory=session_factory, outbox=outbox,
-        dispatcher=Dispatcher(settings, session_factory, outbox),
+        dispatcher=Dispatcher(settings, session_factory, outbox, timers=periodic_jobs), join_codes=join_codes,
     )
 
     for name, callback in {**PARTICIPANT_COMMANDS, **ORGANISER_COMMANDS}.items():
@@ -97,23 +110,38 @@ def build_application(
     application.add_handler(ChatMemberHandler(handler(fallbacks.membership_changed), ChatMemberHandler.MY_CHAT_MEMBER))
     application.add_error_handler(log_unhandled_error)
 
-    if application.job_queue is not None:
+    if periodic_jobs and application.job_queue is not None:
         application.job_queue.run_repeating(dispatch_job, interval=settings.dispatch_interval, first=0.5,
                                             name="dispatcher")
         application.job_queue.run_repeating(progress_job, interval=PROGRESS_INTERVAL_SECONDS, first=5, name="progress")
     return application
 
 
+# Menus per Telegram app language; "" is the menu of every other language (in English).
+MENU_LANGUAGES = (*SUPPORTED_LANGUAGES, "")
+
+
 async def _post_init(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
-    """Publish the command menu in each language (participants see only theirs)."""
-    for language in SUPPORTED_LANGUAGES:
-        tr = translator(language)
-        commands = [
-            BotCommand("start", tr.gettext("Continue an unfinished questionnaire")),
-            BotCommand("language", tr.gettext("Change the language")),
-            BotCommand("forget", tr.gettext("Delete my data")),
-            BotCommand("reminders", tr.gettext("Turn reminders on or off")),
-            BotCommand("help", tr.gettext("What this bot can do")),
-        ]
-        await application.bot.set_my_commands(commands, language_code=language)
-    log.info("bot @%s ready", application.bot.username)
+    """Publish the command menus: everybody's, and each organiser's in their private chat.
+    A menu Telegram refuses is logged, never a reason not to start."""
+    bot = application.bot
+    try:
+        for language in MENU_LANGUAGES:
+            await bot.set_my_commands(_menu(language, organiser=False), language_code=language or None)
+    except TelegramError as error:
+        log.warning("command menu not published: %s", error.message)
+    for organiser_id in sorted(services_of(application).settings.organiser_ids):
+        scope = BotCommandScopeChat(organiser_id)
+        try:
+            for language in MENU_LANGUAGES:
+                await bot.set_my_commands(_menu(language, organiser=True), scope=scope, language_code=language or None)
+        except (BadRequest, Forbidden) as error:  # never wrote to the bot yet, or blocked it
+            log.info("organiser %s keeps the everybody menu until the next start (%s)", organiser_id, error.message)
+        except TelegramError as error:
+            log.warning("organiser %s: command menu not published: %s", organiser_id, error.message)
+    log.info("bot @%s ready", bot.username)
+
+
+def _menu(language: str, *, organiser: bool) -> list[BotCommand]:
+    tr = translator(language or DEFAULT_LANGUAGE)
+    return [BotCommand(command, description) for command, description in texts.command_menu(tr, organiser=organiser)]

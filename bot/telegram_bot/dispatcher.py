@@ -24,12 +24,12 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import Application, ContextTypes
 
+from bot.clock import utcnow
 from bot.config import Settings
 from bot.domain import dispatch
 from bot.i18n import translator
 from bot.rendering import keyboards, texts
 from bot.storage.engine import DbSession
-from bot.storage.models import utcnow
 from bot.telegram_bot.outbox import Outbox
 from bot.telegram_bot.services import services_of
 
@@ -48,8 +48,11 @@ def worker_name() -> str:
 
 
 class Dispatcher:
-    def __init__(self, settings: Settings, session_factory: Callable[[], DbSession], outbox: Outbox) -> None:
+    def __init__(
+        self, settings: Settings, session_factory: Callable[[], DbSession], outbox: Outbox, *, timers: bool = True
+    ) -> None:
         self._settings = settings
+        self._timers = timers  # False: whoever drives the clock also kicks (LiveBot.advance)
         self._session_factory = session_factory
         self._outbox = outbox
         self.worker = worker_name()
@@ -182,7 +185,7 @@ class Dispatcher:
     def _schedule_wake(self, application: Application[Any, Any, Any, Any, Any, Any]) -> None:
         """Wake exactly when the next thing falls due, if that is before the next tick."""
         job_queue = application.job_queue
-        if job_queue is None:
+        if job_queue is None or not self._timers:
             return
         with self._session_factory() as db:
             wake = dispatch.next_wakeup(db, utcnow())

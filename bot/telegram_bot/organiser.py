@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfoNotFoundError
 from telegram.error import BadRequest, Forbidden
 
 from bot.charts import render_charts
+from bot.clock import utcnow
 from bot.domain.delivery import delivery_counts
 from bot.domain.dispatch import remind_now
 from bot.domain.errors import (
@@ -22,7 +23,7 @@ from bot.domain.errors import (
     WhenInThePast,
     WorkshopNotFound,
 )
-from bot.domain.export import export_table
+from bot.domain.export import export_data
 from bot.domain.outcomes import outcomes
 from bot.domain.reversals import find_reversals
 from bot.domain.schedule import (
@@ -46,16 +47,21 @@ from bot.domain.workshops import (
     workshops_for_organiser,
 )
 from bot.exports.csv_file import to_csv
-from bot.exports.xlsx_file import safe_sheet_title, to_xlsx
+from bot.exports.xlsx_file import to_xlsx
 from bot.i18n import translator
 from bot.rendering import texts
 from bot.rendering.chart_specs import chart_specs
+from bot.rendering.export_content import (
+    csv_separator,
+    export_csv_table,
+    export_workbook,
+)
 from bot.rendering.qr import join_link, qr_png
 from bot.rendering.report_content import report_content
 from bot.reports.pdf import render_report
-from bot.results.stats import Stats
+from bot.results.stats import Breakdown, Stats
 from bot.results.statuses import SendStatus
-from bot.storage.models import Workshop, utcnow
+from bot.storage.models import Workshop
 from bot.telegram_bot.context import BotContext
 from bot.telegram_bot.outbox import CloseNotice
 
@@ -107,13 +113,14 @@ async def _deliver_results(ctx: BotContext, workshop: Workshop, send: Send) -> N
 
 
 async def new_workshop(ctx: BotContext) -> None:
-    if not await _may_organise(ctx):
+    if not ctx.is_organiser:  # a newcomer: tell them the id the administrator needs
+        await ctx.reply(texts.not_organiser_new(ctx.tr, ctx.user.id))
         return
     title = " ".join(ctx.ptb.args or [])
     if not title.strip():
         await ctx.reply(texts.new_usage(ctx.tr))
         return
-    workshop = create_workshop(ctx.db, ctx.user, title)
+    workshop = create_workshop(ctx.db, ctx.user, title, ctx.services.join_codes)
     link = join_link(ctx.ptb.bot.username, workshop.join_code)
     await ctx.reply(texts.workshop_created(ctx.tr, workshop.title, link, workshop.join_code))
     await ctx.reply_photo(qr_png(link), texts.qr_caption(ctx.tr, workshop.title, link), f"qr-{workshop.join_code}.png")
@@ -265,6 +272,9 @@ async def stats(ctx: BotContext) -> None:
     if requested is None:
         return
     workshops, collected = requested
+    if not collected.has_answers:  # one message saying so, rather than empty charts
+        await ctx.reply(texts.no_answers_yet(ctx.tr, collected))
+        return
     summary = texts.stats_summary(ctx.tr, collected, find_reversals(collected))
     charts = await asyncio.to_thread(render_stats_charts, collected, ctx.tr.language)
 
@@ -277,18 +287,30 @@ async def stats(ctx: BotContext) -> None:
 
 
 async def report(ctx: BotContext) -> None:
-    """The evaluation report as a PDF: cover, every chart, free text, follow-up vs intentions."""
+    """The evaluation report as a PDF: cover, summary table, every chart, the charts by
+    gender and by type of organisation (``/report CODE by gender``: that one only), free
+    text, follow-up vs intentions."""
     requested = await _requested_stats(ctx)
     if requested is None:
         return
     workshops, collected = requested
+    if not collected.has_answers:  # one message saying so, rather than a report of empty charts
+        await ctx.reply(texts.no_answers_yet(ctx.tr, collected))
+        return
+    if collected.breakdown is None:
+        overall = collected
+        by_group = [collect_stats(ctx.db, workshops, breakdown) for breakdown in (Breakdown.GENDER, Breakdown.ORG_TYPE)]
+    else:
+        overall = collect_stats(ctx.db, workshops)
+        by_group = [collected]
     try:
-        found_outcomes = outcomes(collected, collect_stats(ctx.db, workshops, followup=True))
+        found_outcomes = outcomes(overall, collect_stats(ctx.db, workshops, followup=True))
     except NotComparable:
         found_outcomes = []
     content = report_content(
-        ctx.tr, collected, find_reversals(collected), found_outcomes,
-        timezone=ctx.services.settings.timezone, generated_at=utcnow(),
+        ctx.tr, overall, find_reversals(overall), found_outcomes,
+        timezone=_zone(ctx, workshops[0]), generated_at=utcnow(),  # dates as the workshop lives them
+        breakdowns=[(stats, find_reversals(stats)) for stats in by_group],
     )
     pdf = await asyncio.to_thread(render_report, content)
     codes = "-".join(w.join_code for w in workshops)
@@ -308,16 +330,16 @@ async def export(ctx: BotContext) -> None:
     workshop = await _organiser_workshop(ctx)
     if workshop is None:
         return
-    table = export_table(ctx.db, workshop, ctx.tr.language, timezone=ctx.services.settings.timezone)
-    csv_data = to_csv(table)
-    xlsx_data = await asyncio.to_thread(
-        to_xlsx, table, sheet_title=safe_sheet_title(workshop.title), right_to_left=ctx.tr.rtl
-    )
-    stem = f"workshop-{workshop.join_code}"
+    data = export_data(ctx.db, workshop, timezone=_zone(ctx, workshop))
+    separator = csv_separator(ctx.tr.language)
+    csv_data = to_csv(export_csv_table(ctx.tr, data), separator=separator)
+    xlsx_data = await asyncio.to_thread(to_xlsx, export_workbook(ctx.tr, data))
+    stem = f"workshop-{workshop.join_code}-{ctx.tr.language}"  # the language of the headers
+    csv_name = f"{stem}-{'semicolon' if separator == ';' else 'comma'}.csv"  # says how Excel splits it
 
     async def send(chat_id: int) -> None:
-        await ctx.send_document(chat_id, csv_data, f"{stem}.csv", texts.export_caption(ctx.tr, workshop.title, "CSV"))
-        await ctx.send_document(chat_id, xlsx_data, f"{stem}.xlsx", texts.export_caption(ctx.tr, workshop.title, "Excel"))
+        await ctx.send_document(chat_id, csv_data, csv_name, texts.export_csv_caption(ctx.tr, workshop.title, separator))
+        await ctx.send_document(chat_id, xlsx_data, f"{stem}.xlsx", texts.export_xlsx_caption(ctx.tr, workshop.title))
 
     await _deliver_results(ctx, workshop, send)
 
@@ -337,4 +359,9 @@ async def link(ctx: BotContext) -> None:
 
 
 async def help_command(ctx: BotContext) -> None:
-    await ctx.reply(texts.help_text(ctx.tr, is_organiser=ctx.is_organiser))
+    await ctx.reply(texts.help_text(ctx.tr, is_organiser=ctx.is_organiser, user_id=ctx.user.id))
+
+
+async def whoami_command(ctx: BotContext) -> None:
+    """Anyone's own Telegram id: what the administrator puts in ORGANISER_IDS."""
+    await ctx.reply(texts.whoami_text(ctx.tr, ctx.user.id, is_organiser=ctx.is_organiser))

@@ -19,6 +19,7 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest, TelegramError
 from telegram.ext import Application
 
+from bot.clock import utcnow
 from bot.domain.delivery import delivery_counts
 from bot.domain.dispatch import record_questionnaire_failure
 from bot.domain.participation import pending_outbox
@@ -26,7 +27,7 @@ from bot.domain.progress import track
 from bot.i18n import translator
 from bot.rendering import texts
 from bot.storage.engine import DbSession
-from bot.storage.models import Workshop, utcnow
+from bot.storage.models import Workshop
 from bot.telegram_bot.questionnaire_flow import deliver
 
 log = logging.getLogger(__name__)

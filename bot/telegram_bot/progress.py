@@ -11,12 +11,12 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden
 from telegram.ext import ContextTypes
 
+from bot.clock import utcnow
 from bot.domain.delivery import delivery_counts
 from bot.domain.progress import active, should_stop
 from bot.i18n import translator
 from bot.rendering import texts
 from bot.storage.engine import DbSession
-from bot.storage.models import utcnow
 from bot.telegram_bot.services import services_of
 
 log = logging.getLogger(__name__)

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from telegram.ext import Application
 
 from bot.config import Settings
+from bot.domain.workshops import new_join_code
 from bot.storage.engine import DbSession
 
 if TYPE_CHECKING:
@@ -24,6 +25,7 @@ class Services:
     session_factory: Callable[[], DbSession]
     outbox: Outbox
     dispatcher: Dispatcher
+    join_codes: Callable[[], str] = new_join_code  # seeded by the demo, random otherwise
 
 
 def services_of(application: Application[Any, Any, Any, Any, Any, Any]) -> Services:
