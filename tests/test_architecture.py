@@ -136,3 +136,15 @@ def test_now_comes_from_the_clock_only() -> None:
     readers = [p for p in MODULES if p.name != "clock.py"
                and any(call in p.read_text(encoding="utf-8") for call in ("datetime.now(", "datetime.utcnow(", "time.time("))]
     assert not readers
+
+
+@pytest.mark.parametrize("path", MODULES, ids=lambda p: str(p.relative_to(PACKAGE)))
+def test_what_people_see_is_made_from_plain_results(path: Path) -> None:
+    """Rendering, charts, reports, exports and results read ``bot.results``, never the domain
+    or storage modules, not even for a type hint: those are where queries live."""
+    if path.relative_to(PACKAGE).parts[0] not in {"rendering", "charts", "reports", "exports", "results"}:
+        return
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    modules = {alias.name for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names}
+    modules |= {node.module or "" for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
+    assert not {m for m in modules if m.startswith(("bot.domain", "bot.storage"))}

@@ -226,11 +226,11 @@ async def test_report_is_a_pdf_with_followup_beside_intentions(live: LiveBot, or
 async def test_report_content_in_arabic_names_intentions_and_outcomes(live: LiveBot) -> None:
     from datetime import UTC, datetime
 
-    from bot.domain.outcomes import Outcome, Share
     from bot.domain.reversals import find_reversals
     from bot.domain.stats import collect_stats
     from bot.i18n import translator
     from bot.rendering.report_content import report_content
+    from bot.results.outcomes import Outcome, Share
     from bot.storage import models
 
     organiser = live.server.user(1, "Firas", language_code="ar")

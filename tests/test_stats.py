@@ -7,10 +7,11 @@ from sqlalchemy.orm import Session
 
 from bot.domain import answering
 from bot.domain.participation import join_workshop, pending_responses_of
-from bot.domain.reversals import ReversalKind, find_reversals, score
+from bot.domain.reversals import find_reversals, score
 from bot.domain.stats import NotComparable, collect_stats
 from bot.domain.users import TelegramIdentity, get_or_create_user
 from bot.domain.workshops import close_workshop, create_workshop
+from bot.results.reversals import ReversalKind
 from bot.results.stats import NOT_STATED, Breakdown
 from bot.storage import models
 

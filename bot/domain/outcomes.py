@@ -8,30 +8,11 @@ shares of "yes" among respondents.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
+from bot.results.outcomes import Outcome, Share
 from bot.results.stats import Stats
 
 INTENTION_OUTCOMES: tuple[tuple[str, str], ...] = (("apply", "used_since"),)
 """(evaluation question id, follow-up question id) pairs compared in the report."""
-
-
-@dataclass(frozen=True)
-class Share:
-    yes: int
-    respondents: int
-
-    @property
-    def percent(self) -> float:
-        return 100.0 * self.yes / self.respondents if self.respondents else 0.0
-
-
-@dataclass(frozen=True)
-class Outcome:
-    intention_question: str
-    outcome_question: str
-    intended: Share
-    actual: Share
 
 
 def outcomes(evaluation: Stats, followup: Stats) -> list[Outcome]:

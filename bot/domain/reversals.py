@@ -11,25 +11,11 @@ fewer than 3 respondents are never used to draw conclusions):
 
 from __future__ import annotations
 
-import enum
-from dataclasses import dataclass
 from itertools import permutations
 
 from bot.questionnaires.model import Question, QuestionType
+from bot.results.reversals import Reversal, ReversalKind
 from bot.results.stats import Group, QuestionStats, Stats, Tally, merge
-
-
-class ReversalKind(enum.StrEnum):
-    SIMPSON = "simpson"
-    LEADER = "leader"
-
-
-@dataclass(frozen=True)
-class Reversal:
-    kind: ReversalKind
-    question: Question
-    better_overall: str  # workshop code (SIMPSON) or option id (LEADER)
-    worse_overall: str = ""  # workshop code (SIMPSON)
 
 
 def score(question: Question, tally: Tally) -> float | None:

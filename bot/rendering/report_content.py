@@ -34,8 +34,8 @@ from bot.results.questions import QuestionView
 from bot.results.stats import NOT_STATED, QuestionStats, Stats, Tally
 
 if TYPE_CHECKING:
-    from bot.domain.outcomes import Outcome
-    from bot.domain.reversals import Reversal
+    from bot.results.outcomes import Outcome
+    from bot.results.reversals import Reversal
 
 POSITIVE_RATINGS = 2
 """A rating is positive when it is one of the two highest of its scale (4 or 5 of 5)."""

@@ -12,7 +12,6 @@ from collections.abc import Sequence
 from datetime import datetime
 from html import escape, unescape
 
-from bot.domain.reversals import Reversal, ReversalKind
 from bot.i18n import Translator
 from bot.i18n.catalogs import load_translators
 from bot.i18n.languages import SUPPORTED_LANGUAGES
@@ -27,6 +26,7 @@ from bot.results.delivery import DeliveryCounts
 from bot.results.dispatch import ReminderJob, SendSummary
 from bot.results.export import ExportStatus
 from bot.results.questions import QuestionView
+from bot.results.reversals import Reversal, ReversalKind
 from bot.results.stats import (
     MIN_GROUP_SIZE,
     Breakdown,
