@@ -1,0 +1,215 @@
+"""The /stats summary: figures, shares, means, breakdowns and reversals."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from html import escape
+
+from bot.i18n import Translator
+from bot.questionnaires.model import (
+    QuestionType,
+)
+from bot.rendering.texts.markup import local, option_label, scale_anchors, split_blocks
+from bot.results.questions import QuestionView
+from bot.results.reversals import Reversal, ReversalKind
+from bot.results.stats import (
+    MIN_GROUP_SIZE,
+    Breakdown,
+    Group,
+    QuestionStats,
+    Stats,
+    Tally,
+    WorkshopFigures,
+)
+
+
+def group_label(tr: Translator, stats: Stats, group: Group) -> str:
+    """A bar group's name: a workshop, a gender / type of organisation, or both (plain text)."""
+    parts: list[str] = []
+    if group.workshop_code is not None:
+        parts.append(next(w.title for w in stats.workshops if w.join_code == group.workshop_code))
+    if group.profile_key is not None:
+        question = stats.profile.question(stats.breakdown.value) if stats.profile and stats.breakdown else None
+        option = question.option(group.profile_key) if question else None
+        parts.append(option.text.get(tr.language) if option else tr.gettext("not stated"))
+    return " · ".join(parts)
+
+
+def hidden_group(tr: Translator) -> str:
+    return tr.ngettext("hidden: fewer than %(n)d respondent", "hidden: fewer than %(n)d respondents",
+                       MIN_GROUP_SIZE) % {"n": MIN_GROUP_SIZE}
+
+
+def mean_text(tr: Translator, tally: Tally) -> str:
+    """"average 4.3 · median 4" (rounded half up, as everywhere); "" before any rating."""
+    if tally.mean is None or tally.median is None:
+        return ""
+    median = tally.median
+    return tr.gettext("average %(mean)s · median %(median)s") % {
+        "mean": tr.decimal(tally.mean),
+        "median": tr.decimal(median, 0 if median == int(median) else 1),  # 4, or 4.5 between two
+    }
+
+
+def answers_count(tr: Translator, n: int) -> str:
+    return tr.ngettext("%(n)d answer", "%(n)d answers", n) % {"n": n}
+
+
+def multi_note(tr: Translator) -> str:
+    return tr.gettext("several answers possible: percentages of respondents")
+
+
+def chart_n_line(tr: Translator, answered: int) -> str:
+    """Under a chart: "n = 1 respondent", in the grammar of the number printed."""
+    return tr.ngettext("n = %(n)d respondent", "n = %(n)d respondents", answered) % {"n": answered}
+
+
+def no_answer_text(tr: Translator, missing: int, received: int) -> str:
+    """Of those the questionnaire reached, how many have no answer to a question."""
+    return tr.ngettext("no answer: %(missing)d of %(n)d recipient", "no answer: %(missing)d of %(n)d recipients",
+                       received) % {"missing": missing, "n": received}
+
+
+def legend_label(name: str, respondents: int) -> str:
+    """A bar group in a chart's legend, with its n: "Women (n = 4)"."""
+    return f"{name} (n = {respondents})"
+
+
+def no_answers_yet(tr: Translator, stats: Stats) -> str:
+    """/stats before anybody answered: one message instead of empty charts."""
+    lines = [
+        tr.gettext("No answers yet for «%(title)s».") % {"title": escape(stats.title)},
+        tr.ngettext("%(n)d participant has joined.", "%(n)d participants have joined.", stats.joined)
+        % {"n": stats.joined},
+        tr.ngettext("The questionnaire reached %(n)d participant.", "The questionnaire reached %(n)d participants.",
+                    stats.sent) % {"n": stats.sent},
+    ]
+    if not stats.comparing and stats.workshops[0].closed_at is None:
+        lines.append(tr.gettext("/close %(code)s sends the questionnaire.") % {"code": escape(stats.join_code)})
+    return "\n".join(lines)
+
+
+def _group_line(tr: Translator, stats: Stats, question: QuestionStats, group: Group, view: QuestionView) -> str:
+    label = escape(group_label(tr, stats, group))
+    if group.hidden:
+        return f"  ▸ {label}: {hidden_group(tr)}"
+    tally = group.tally
+    head = f"  ▸ {label} ({answers_count(tr, tally.answered)})"
+    if question.question.type is QuestionType.RATING:
+        return f"{head}: {mean_text(tr, tally)}" if tally.mean is not None else head
+    shares = [
+        f"{escape(option_label(tr, view, o))} {tr.share(tally.option_counts[o], tally.answered)}"
+        for o in question.question.option_ids() if tally.option_counts.get(o)
+    ]
+    return f"{head}: " + " · ".join(shares)
+
+
+def reversal_note(tr: Translator, stats: Stats, reversal: Reversal, view: QuestionView) -> str:
+    if reversal.kind is ReversalKind.SIMPSON:
+        titles = {w.join_code: w.title for w in stats.workshops}
+        return "⚠️ " + tr.gettext(
+            "Reversal (Simpson's paradox): «%(a)s» scores higher than «%(b)s» overall, "
+            "but lower within every group shown. The groups are not the same size in both "
+            "workshops: compare group by group."
+        ) % {"a": escape(titles[reversal.better_overall]), "b": escape(titles[reversal.worse_overall])}
+    return "⚠️ " + tr.gettext(
+        "Reversal: «%(option)s» comes first overall but first in none of the groups: "
+        "the overall result describes no group well."
+    ) % {"option": escape(option_label(tr, view, reversal.better_overall))}
+
+
+def _question_block(
+    tr: Translator, stats: Stats, number: int, question_stats: QuestionStats, reversals: Sequence[Reversal]
+) -> str:
+    question = question_stats.question
+    view = QuestionView(response_id=0, questionnaire=stats.questionnaire, index=number - 1, question=question)
+    lines = [f"<b>{number}. {local(question.text, tr)}</b>"]
+    n_line = answers_count(tr, question_stats.answered)
+    skipped = (tr.ngettext("%(n)d skipped", "%(n)d skipped", question_stats.skipped) % {"n": question_stats.skipped}
+               if question_stats.skipped else "")
+    if question_stats.received:
+        n_line += " · " + no_answer_text(tr, question_stats.no_answer, question_stats.received)
+        n_line += f" ({skipped})" if skipped else ""
+    elif skipped:
+        n_line += " · " + skipped
+    if question.type is QuestionType.RATING:
+        lines.append(n_line)
+        if question_stats.mean is not None:
+            lines.append(mean_text(tr, question_stats.tally))
+        if anchors := scale_anchors(tr, question):
+            lines.append(f"<i>{escape(anchors)}</i>")
+        for value in question.scale():
+            count = question_stats.rating_counts.get(value, 0)
+            lines.append(f"  {value}: {count} ({tr.share(count, question_stats.answered)})")
+    elif question.type is QuestionType.TEXT:
+        lines.append(n_line)
+        lines.extend(f"  « {escape(text)} »" for text in question_stats.texts)
+        return "\n".join(lines)
+    else:
+        if question.type is QuestionType.MULTI:
+            n_line += " · " + multi_note(tr)
+        lines.append(n_line)
+        for option_id in question.option_ids():
+            count = question_stats.option_counts.get(option_id, 0)
+            label = escape(option_label(tr, view, option_id))
+            lines.append(f"  • {label}: {count} ({tr.share(count, question_stats.answered)})")
+    lines.extend(
+        _group_line(tr, stats, question_stats, group, view) for group in question_stats.groups if group.tally.answered
+    )
+    lines.extend(reversal_note(tr, stats, r, view) for r in reversals if r.question.id == question.id)
+    return "\n".join(lines)
+
+
+def _figures_line(tr: Translator, figures: WorkshopFigures) -> str:
+    rate = tr.share(figures.completed, figures.joined)
+    return tr.ngettext(
+        "%(answered)d of %(n)d participant answered the whole questionnaire (%(rate)s).",
+        "%(answered)d of %(n)d participants answered the whole questionnaire (%(rate)s).",
+        figures.joined,
+    ) % {"answered": figures.completed, "n": figures.joined, "rate": rate}
+
+
+def breakdown_line(tr: Translator, stats: Stats) -> str:
+    if stats.breakdown is Breakdown.GENDER:
+        by = tr.gettext("Results by gender.")
+    elif stats.breakdown is Breakdown.ORG_TYPE:
+        by = tr.gettext("Results by type of organisation.")
+    else:
+        return ""
+    return by + " " + small_groups_rule(tr)
+
+
+def small_groups_rule(tr: Translator) -> str:
+    return tr.ngettext(
+        "Groups of fewer than %(n)d respondent are hidden so that nobody can be recognised.",
+        "Groups of fewer than %(n)d respondents are hidden so that nobody can be recognised.",
+        MIN_GROUP_SIZE,
+    ) % {"n": MIN_GROUP_SIZE}
+
+
+def stats_summary(tr: Translator, stats: Stats, reversals: Sequence[Reversal] = ()) -> list[str]:
+    """The /stats text, split into messages that each fit Telegram's 4096 characters."""
+    head = [f"📊 <b>{escape(stats.title)}</b>"]
+    for figures in stats.workshops:
+        prefix = f"{escape(figures.title)}: " if stats.comparing else ""
+        head.append(prefix + _figures_line(tr, figures))
+    if not stats.comparing:
+        head.append(
+            tr.ngettext(
+                "The questionnaire reached %(n)d participant.",
+                "The questionnaire reached %(n)d participants.",
+                stats.sent,
+            ) % {"n": stats.sent}
+        )
+    if stats.breakdown is not None:
+        head.append(breakdown_line(tr, stats))
+    if reversals:
+        head.append("⚠️ " + tr.ngettext(
+            "%(n)d question looks different once broken down: see the notes below.",
+            "%(n)d questions look different once broken down: see the notes below.",
+            len(reversals),
+        ) % {"n": len(reversals)})
+    blocks = ["\n".join(head)]
+    for number, question_stats in enumerate(stats.questions, start=1):
+        blocks.append(_question_block(tr, stats, number, question_stats, reversals))
+    return split_blocks(blocks)
