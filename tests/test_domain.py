@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import func, select, text
+from sqlalchemy.orm import Session, sessionmaker
 
 from bot.domain import answering
 from bot.domain.errors import (
@@ -14,6 +14,7 @@ from bot.domain.errors import (
     WorkshopNotFound,
 )
 from bot.domain.participation import (
+    claim_pending,
     JoinStatus,
     join_workshop,
     pending_outbox,
@@ -242,3 +243,44 @@ def test_code_expires_a_week_after_close(db: Session, workshop: models.Workshop)
     assert result.status is JoinStatus.EXPIRED
     # Someone already registered is still recognised, not told the code expired.
     assert join_workshop(db, user(db, 300), workshop.join_code).status is JoinStatus.ALREADY_JOINED
+
+
+def test_a_questionnaire_the_outbox_is_sending_is_skipped_not_waited_for(
+    db: Session, workshop: models.Workshop, session_factory: sessionmaker[Session]
+) -> None:
+    """The outbox and a participant's handler may both try to send one queued questionnaire.
+    The second must skip it at once: waiting for the row lock would stop the event loop that
+    the holder needs to finish (a deadlock seen on PostgreSQL). SQLite serves one process and
+    has no row locks: there the status check alone decides."""
+    amina = user(db, 100)
+    join_workshop(db, amina, workshop.join_code)
+    close_workshop(db, workshop)
+    db.commit()
+    outbox = session_factory()
+    try:
+        (response, _), = pending_outbox(outbox)  # the outbox holds the row until it commits
+        assert claim_pending(outbox, response.id) is response  # the holder gets it again
+        handler = session_factory()
+        try:
+            if db.get_bind().dialect.name == "postgresql":
+                assert claim_pending(handler, response.id) is None  # skipped, without waiting
+            else:
+                assert claim_pending(handler, response.id) is not None
+        finally:
+            handler.close()
+        answering.mark_started(response, question_message_id=7)
+        outbox.commit()
+    finally:
+        outbox.close()
+    again = session_factory()
+    try:
+        assert claim_pending(again, response.id) is None  # sent: nobody sends it twice
+    finally:
+        again.close()
+
+
+def test_no_statement_waits_long_for_a_row_lock(db: Session) -> None:
+    """PostgreSQL: a lock wait fails after LOCK_TIMEOUT_MS instead of freezing the event loop."""
+    if db.get_bind().dialect.name != "postgresql":
+        pytest.skip("PostgreSQL only: SQLite has no row locks")
+    assert db.execute(text("SHOW lock_timeout")).scalar_one() == "2s"

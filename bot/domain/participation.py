@@ -127,6 +127,22 @@ def pending_outbox(
     return [(response, user) for response, user in rows]
 
 
+def claim_pending(db: Session, response_id: int) -> models.Response | None:
+    """Lock a queued questionnaire for sending, or None if it is not ours to send.
+
+    None when it is no longer queued, or when another session holds it — the outbox
+    sending it right now (``pending_outbox`` locks its rows), or a handler of the same
+    participant. Skipping instead of waiting matters: both run on the same event loop,
+    and a session waiting for a row lock would stop the loop, so the holder could never
+    finish and release it. A session that already holds the lock gets the row again.
+    """
+    return db.scalar(
+        select(models.Response)
+        .where(models.Response.id == response_id, models.Response.status == ResponseStatus.PENDING)
+        .with_for_update(skip_locked=True)
+    )
+
+
 def workshop_of_response(db: Session, response: models.Response) -> models.Workshop:
     participant = db.get(models.Participant, response.participant_id)
     assert participant is not None

@@ -11,11 +11,23 @@ DbSession = Session
 """The session type handlers receive; import it from here rather than from sqlalchemy."""
 
 
+LOCK_TIMEOUT_MS = 2000
+"""PostgreSQL: how long a statement may wait for a row lock before it fails.
+
+Handlers, the outbox and the dispatcher share one event loop, and the domain is
+synchronous: a statement waiting for a lock held by a coroutine of the same process stops
+the loop, so the holder never finishes — a deadlock. Code that races for a row uses
+``SKIP LOCKED``; this bound turns anything else into an error the handler wrapper reports
+("try again"), never a frozen bot. Migrations lift it for their own transaction."""
+
+
 def make_engine(database_url: str, **kwargs: Any) -> Engine:
-    """Create the engine; SQLite gets foreign keys, WAL and a busy timeout."""
+    """Create the engine; SQLite gets foreign keys, WAL and a busy timeout, PostgreSQL a lock timeout."""
     is_sqlite = database_url.startswith("sqlite")
     if is_sqlite:
         kwargs.setdefault("connect_args", {"check_same_thread": False, "timeout": 30})
+    elif database_url.startswith("postgresql"):
+        kwargs.setdefault("connect_args", {"options": f"-c lock_timeout={LOCK_TIMEOUT_MS}"})
     engine = create_engine(database_url, **kwargs)
     if is_sqlite:
 

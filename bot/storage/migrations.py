@@ -23,5 +23,7 @@ def upgrade_to_head(engine: Engine) -> None:
     """Bring the schema to the newest revision, on the engine's own connection."""
     config = alembic_config(engine.url.render_as_string(hide_password=False))
     with engine.begin() as connection:
+        if connection.dialect.name == "postgresql":  # a schema change may wait for a running bot
+            connection.exec_driver_sql("SET LOCAL lock_timeout = 0")
         config.attributes["connection"] = connection
         command.upgrade(config, "head")

@@ -14,7 +14,7 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden
 
 from bot.domain import answering
-from bot.domain.participation import workshop_of_response
+from bot.domain.participation import claim_pending, workshop_of_response
 from bot.domain.questionnaire_store import questionnaire_by_id
 from bot.domain.users import mark_blocked
 from bot.i18n import Translator, translator
@@ -67,8 +67,8 @@ async def deliver(bot: Bot, db: DbSession, response: Response, user: User) -> bo
     Returns False if the participant blocked the bot.
     """
     tr = translator(user.language)
-    if response.status is not ResponseStatus.PENDING:
-        return True
+    if response.status is not ResponseStatus.PENDING or claim_pending(db, response.id) is None:
+        return True  # sent already, or being sent by the outbox or another handler right now
     questionnaire = questionnaire_by_id(db, response.questionnaire_id)
     workshop = workshop_of_response(db, response)
     try:
