@@ -40,7 +40,7 @@ def stored_answers(live: LiveBot) -> list[tuple[str, bool, int | None, str | Non
 async def test_unknown_commands_stickers_photos_and_edits(live: LiveBot, organiser: FakeUser) -> None:
     amina = live.server.user(100, "Amina", language_code="ar")
     claire = live.server.user(200, "Claire", language_code="fr")
-    assert await say(live, amina, "/dance") == ["لا أعرف هذا الأمر. أرسل /help لترى ما يمكنني فعله."]
+    assert await say(live, amina, "/dance") == ["لا أعرف هذا الأمر. أرسل \u2066/help\u2069 لترى ما يمكنني فعله."]
     assert await say(live, claire, "/dance") == ["Je ne connais pas cette commande. Envoyez /help pour voir ce que je sais faire."]
 
     claire.new_messages()
@@ -120,7 +120,7 @@ async def test_a_very_long_answer_is_cut_and_said_so(live: LiveBot, organiser: F
         await tap(live, claire, label)
     assert question_text("suggestions", "fr") in claire.last.text
     replies = await say(live, claire, "x" * 5000)
-    assert replies[0] == f"Votre réponse était longue : j’en ai gardé les {TEXT_ANSWER_MAX} premiers caractères."
+    assert replies[0] == f"Votre réponse était longue\u00a0: j’en ai gardé les {TEXT_ANSWER_MAX} premiers caractères."
     assert replies[-1].startswith("Merci, vos réponses sont enregistrées")
     assert stored_answers(live)[-1] == ("suggestions", False, None, "x" * TEXT_ANSWER_MAX, ())
     assert all(len(m.text) <= 4096 for m in claire.messages)
@@ -163,7 +163,7 @@ async def test_a_participant_who_blocked_the_bot(live: LiveBot, organiser: FakeU
     assert [reply.split("\n\n")[0] for reply in replies] == [
         "Envoi du questionnaire à 2 participants…",
         "Le questionnaire a été envoyé à 1 participant.\n1 participant n’a pas pu être joint (il a bloqué le bot).\n"
-        "📈 0 sur 1 a répondu à tout le questionnaire (0\u202f%).",
+        "📈 Questionnaire complété par 0 sur 1 participant (0\u202f%).",
     ]
     assert stored_answers(live) == before  # her profile answer is kept
 

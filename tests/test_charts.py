@@ -661,8 +661,8 @@ def test_tally_median_from_the_rating_counts() -> None:
 
 
 @pytest.mark.parametrize(("language", "anchors", "mean"), [
-    ("fr", "1 = Très faible · 5 = Excellent", "moyenne 3,3 · médiane 3"),
-    ("ar", "1 = ضعيف جداً · 5 = ممتاز", "المتوسط 3,3 · الوسيط 3"),
+    ("fr", "1 = Très faible · 5 = Excellent", "moyenne 3,3 sur 5 · médiane 3"),
+    ("ar", "1 = ضعيف جدًا · 5 = ممتاز", "المتوسط 3,3 من 5 · الوسيط 3"),
 ])
 def test_a_rating_chart_carries_its_anchors_mean_and_median(language: str, anchors: str, mean: str) -> None:
     (spec,) = specs_for(language, BENEFIT)

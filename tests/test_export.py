@@ -259,16 +259,16 @@ FRENCH_COLUMNS = (
 FRENCH_ROWS = (
     ("P01", "Évaluation", "terminé", local(20, 15, 0), local(20, 15, 5),
      "Société civile / association", "Femme",
-     "Découverte des concepts de l'open data ; Supports et outils fournis", 5, 4, 5, "Excellent",
-     "Oui, complètement", "J'utiliserai l'open data dans mes activités", 4, 3, "Oui", "Peut-être", "Oui",
+     "Découverte des concepts de l’open data ; Supports et outils fournis", 5, 4, 5, "Excellent",
+     "Oui, complètement", "J’utiliserai l’open data dans mes activités", 4, 3, "Oui", "Peut-être", "Oui",
      ARABIC_SUGGESTION, *NO_FOLLOWUP),
-    ("P01", "Suivi", "terminé", local(18, 10, 30, month=12), local(18, 10, 32, 7, month=12),
+    ("P01", "Enquête de suivi", "terminé", local(18, 10, 30, month=12), local(18, 10, 32, 7, month=12),
      "Société civile / association", "Femme", *NO_EVALUATION,
      "Oui", "", "Formats inexploitables (ex. PDF) ; Manque de temps", "Non"),
     ("P02", "Évaluation", "terminé", local(20, 15, 10), local(20, 15, 15),
      "", "Homme",
      "Échanges avec les autres participants", 5, 4, 5, "Excellent",
-     "Oui, complètement", "J'utiliserai l'open data dans mes activités", 4, 3, "Oui", "Peut-être", "Oui",
+     "Oui, complètement", "J’utiliserai l’open data dans mes activités", 4, 3, "Oui", "Peut-être", "Oui",
      FRENCH_SUGGESTION, *NO_FOLLOWUP),
     ("P03", "Évaluation", "en cours", local(20, 15, 20), None, None, None,
      "Questions et expériences concrètes ; Les droits et le rôle du citoyen", 3,
@@ -284,7 +284,7 @@ FRENCH_ROWS = (
 def test_csv_table_in_french(db: Session, workshop: models.Workshop) -> None:
     table = export_csv_table(FRENCH, export_data(db, workshop))
     assert table.columns == FRENCH_COLUMNS
-    assert table.columns[8] == "Sur une échelle de 1 à 5, comment évaluez-vous le bénéfice de cette formation ?"
+    assert table.columns[8] == "Sur une échelle de 1 à 5, comment évaluez-vous le bénéfice de cette formation\u202f?"
     assert table.rows == FRENCH_ROWS
     assert table.ids == ()  # the CSV has one header line, in words
 
@@ -302,7 +302,7 @@ def test_csv_table_in_arabic(db: Session, workshop: models.Workshop) -> None:
         "التعرف على مفهوم البيانات المفتوحة ; الموارد والأدوات المقدمة", 5, 4, 5, "ممتاز", "نعم، بالكامل",
         "سأستفيد من البيانات المفتوحة في أنشطتي", 4, 3, "نعم", "ربما", "نعم", ARABIC_SUGGESTION,
     )
-    assert followup[1:3] == ("المتابعة", "مكتمل")
+    assert followup[1:3] == ("استبيان المتابعة", "مكتمل")
     assert followup[20:] == ("نعم", "", "صيغ غير قابلة للاستعمال (مثل PDF) ; ضيق الوقت", "لا")
     assert [row[2] for row in table.rows[3:]] == [
         "قيد الإنجاز", "في انتظار الإرسال", "تعذّر التواصل", "لم يبدأ", "فشل الإرسال", "لم يُرسَل"]
@@ -361,7 +361,7 @@ def test_workbook_in_french(db: Session, workshop: models.Workshop) -> None:
     workbook = export_workbook(FRENCH, export_data(db, workshop))
     assert not workbook.right_to_left and workbook.title == "Atelier Open Data — Rabat"
     evaluation, followup, summary, questions = workbook.sheets
-    assert [sheet.title for sheet in workbook.sheets] == ["Évaluation", "Suivi", "Résumé", "Intitulés des questions"]
+    assert [sheet.title for sheet in workbook.sheets] == ["Évaluation", "Enquête de suivi", "Résumé", "Intitulés des questions"]
     assert evaluation.columns == (
         "Participant (pseudonyme)", "Statut", "Commencé le", "Terminé le", "Type d’organisation", "Genre",
         *question_texts(QuestionnaireKind.EVALUATION, "fr"),
@@ -378,7 +378,7 @@ def test_workbook_in_french(db: Session, workshop: models.Workshop) -> None:
         *((f"P0{n}", "non envoyé", None, None) for n in range(2, 9)),
     ]
     assert followup.rows[1][4:6] == ("", "Homme")  # the profile is on every sheet
-    assert summary.columns == ("Atelier Open Data — Rabat", "Évaluation", "Suivi")
+    assert summary.columns == ("Atelier Open Data — Rabat", "Évaluation", "Enquête de suivi")
     assert summary.rows == (
         ("Participants inscrits", 8, 8),
         ("Questionnaire reçu par", 4, 1),
@@ -394,7 +394,7 @@ def test_workbook_in_french(db: Session, workshop: models.Workshop) -> None:
     )
     assert questions.columns == ("Questionnaire", "Identifiant", "العربية", "Français", "English")
     assert questions.rows[0] == (
-        "Profil", "org_type", "إلى أي نوع من المؤسسات تنتمي؟", "À quel type d'organisation appartenez-vous ?",
+        "Profil", "org_type", "إلى أي نوع من المؤسسات تنتمي؟", "À quel type d’organisation appartenez-vous\u202f?",
         "What type of organisation do you belong to?",
     )
     assert [row[1] for row in questions.rows] == ["org_type", "gender", *EVALUATION_IDS, *FOLLOWUP_IDS]
@@ -403,7 +403,7 @@ def test_workbook_in_french(db: Session, workshop: models.Workshop) -> None:
 def test_workbook_in_arabic_reads_right_to_left(db: Session, workshop: models.Workshop) -> None:
     workbook = export_workbook(translator("ar"), export_data(db, workshop))
     assert workbook.right_to_left
-    assert [sheet.title for sheet in workbook.sheets] == ["التقييم", "المتابعة", "الملخص", "نصوص الأسئلة"]
+    assert [sheet.title for sheet in workbook.sheets] == ["التقييم", "استبيان المتابعة", "الملخص", "نصوص الأسئلة"]
     assert workbook.sheets[0].columns[:2] == ("المشارك (اسم مستعار)", "الحالة")
     assert workbook.sheets[2].rows[4] == ("لم يبدأ", 1, 0)
     assert workbook.sheets[2].rows[7] == ("فشل الإرسال", 1, 0)
@@ -514,7 +514,7 @@ def load(data: bytes) -> Any:
 def test_xlsx_in_arabic(db: Session, workshop: models.Workshop) -> None:
     workbook = export_workbook(translator("ar"), export_data(db, workshop))
     book = load(to_xlsx(workbook))
-    assert book.sheetnames == ["التقييم", "المتابعة", "الملخص", "نصوص الأسئلة"]
+    assert book.sheetnames == ["التقييم", "استبيان المتابعة", "الملخص", "نصوص الأسئلة"]
     assert book.properties.title == "Atelier Open Data — Rabat"
     sheet = book["التقييم"]
     assert all(s.sheet_view.rightToLeft for s in book.worksheets)
@@ -538,7 +538,7 @@ def test_xlsx_in_arabic(db: Session, workshop: models.Workshop) -> None:
     summary = book["الملخص"]
     assert summary.freeze_panes == "B2"
     assert [row for row in summary.iter_rows(values_only=True)][:3] == [
-        ("Atelier Open Data — Rabat", "التقييم", "المتابعة"), ("المشاركون المسجلون", 8, 8), ("تلقّى الاستبيان", 4, 1)]
+        ("Atelier Open Data — Rabat", "التقييم", "استبيان المتابعة"), ("المشاركون المسجلون", 8, 8), ("تلقّى الاستبيان", 4, 1)]
 
 
 def test_xlsx_in_french_reads_left_to_right(db: Session, workshop: models.Workshop) -> None:
@@ -548,7 +548,7 @@ def test_xlsx_in_french_reads_left_to_right(db: Session, workshop: models.Worksh
     assert sheet["S4"].value == FRENCH_SUGGESTION
     assert sheet["H1"].alignment.wrap_text
     assert sheet["B8"].value == "pas commencé" and sheet["B9"].value == "échec de l’envoi"
-    assert book["Suivi"]["D3"].value == local(18, 10, 32, 7, month=12)
+    assert book["Enquête de suivi"]["D3"].value == local(18, 10, 32, 7, month=12)
 
 
 def test_xlsx_keeps_text_as_text() -> None:

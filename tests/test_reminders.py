@@ -115,7 +115,7 @@ async def test_reminders_reach_only_those_who_have_not_finished_on_time(live: Li
     assert reminders_to(claire) == []  # she finished: no reminder
     # Amina began: the "finish" wording, in Arabic; Omar never started: the "start" wording.
     assert reminders_to(amina) == ["⏰ أجبت عن 1 من أصل 13 سؤالًا حول «Atelier Open Data — Rabat».\n"
-                                   "اضغط «أكمل» للمتابعة من حيث توقفت."]
+                                   "اضغط «أكمل» لاستئناف الإجابة من حيث توقفت."]
     assert amina.last.button_labels == ["◀ أكمل", "🔕 إيقاف التذكيرات"]
     assert reminders_to(omar) == [f"⏰ Il nous manque encore votre avis sur «{NBSP}Atelier Open Data — Rabat{NBSP}»{NBSP}: "
                                   f"13 petites questions.\nAppuyez sur «{NBSP}Commencer{NBSP}» quand vous avez un moment."]
@@ -191,10 +191,10 @@ async def test_remind_now_and_followup_commands_with_bad_input(live: LiveBot, or
     # /followup: show, bad delay, a date in the past, cancel, plan again, without the code.
     shown = (await say(live, organiser, f"/followup {code}"))[0]
     assert shown.startswith("📅") and "Africa/Casablanca" in shown
-    assert "14d" in (await say(live, organiser, f"/followup {code} soon"))[0]
+    assert "14j (14 jours)" in (await say(live, organiser, f"/followup {code} soon"))[0]  # in French
     assert "2020" in (await say(live, organiser, f"/followup {code} 2020-01-01"))[0]
     cancelled = (await say(live, organiser, f"/followup {code} off"))[0]
-    assert "/followup CODE 14d" in cancelled
+    assert "/followup CODE 14j" in cancelled
     assert (await say(live, organiser, f"/followup {code}"))[0] == cancelled
     moved = (await say(live, organiser, "/followup 2030-03-02 10:30"))[0]  # latest workshop
     assert moved.startswith("📅") and "2030" in moved and "10:30" in moved
@@ -240,7 +240,7 @@ async def test_the_followup_goes_out_with_its_own_reminders_and_response_rate(
         assert reminders_to(leila) == []
         status = (await say(live, organiser, f"/followup {code}"))[0]
         assert status.startswith(f"📬 L’enquête de suivi de «{NBSP}Atelier Open Data — Rabat{NBSP}» a été envoyée le ")
-        assert status.endswith("\n1 sur 2 y ont répondu (50\u202f%).")
+        assert status.endswith("\nRéponses\xa0: 1 sur 2 participants (50\u202f%).")
     assert live.server.errors == []
 
 
@@ -319,7 +319,7 @@ async def test_participants_switch_reminders_and_forged_resume_buttons_are_refus
     assert await say(live, claire, "/reminders") == [
         "Les rappels sont activés. Envoyez /reminders on ou /reminders off pour modifier ce réglage."]
     assert await say(live, claire, "/reminders off") == ["🔕 Rappels désactivés. Envoyez /reminders on pour les réactiver."]
-    assert await say(live, amina, "/reminders off") == ["🔕 لن تصلك تذكيرات بعد الآن. أرسل /reminders on لإعادة تفعيلها."]
+    assert await say(live, amina, "/reminders off") == ["🔕 لن تصلك تذكيرات بعد الآن. أرسل \u2066/reminders on\u2069 لإعادة تفعيلها."]
     assert await say(live, amina, "/reminders on") == ["🔔 التذكيرات مفعّلة: سأذكّرك بالاستبيانات التي لم تُكملها."]
     with live.session() as db:
         assert (db.get(User, 200).reminders_enabled, db.get(User, 100).reminders_enabled) == (False, True)  # type: ignore[union-attr]
@@ -348,3 +348,39 @@ async def test_a_workshop_can_use_its_own_time_zone(live: LiveBot, organiser: Fa
         "Mars/Olympus n’est pas un fuseau horaire. Écrivez-le sous la forme Africa/Casablanca ou Africa/Tunis."]
     closing = (await say(live, organiser, f"/close {code}"))[0]
     assert "Africa/Tunis" in closing
+
+
+async def test_followup_delays_and_dates_in_the_organisers_language_and_country(live: LiveBot) -> None:
+    """Issue 13: «/followup CODE 14 يومًا» and « /followup CODE 14j » are understood; dates come
+    with the month names of the workshop's country (Tunis: أوت, Rabat: غشت), no Latin comma
+    inside an Arabic date, and several dates separated by «؛» / « ; »."""
+    farah = live.server.user(ORGANISER_ID, "Farah", language_code="ar")
+    code = await new_workshop(live, farah, "Data-jam Tunis")
+    await say(live, farah, f"/timezone {code} Africa/Tunis")
+    leila = live.server.user(100, "Leila", language_code="ar")
+    await say(live, leila, f"/start {code}")
+    closing = (await say(live, farah, f"/close {code}"))[0]
+    schedule = closing.split("\n\n", 1)[1]
+    assert "؛ " in schedule and "، على الساعة " in schedule and ", " not in schedule, schedule
+
+    planned = (await say(live, farah, f"/followup {code} 14 يومًا"))[0]
+    assert planned.startswith("📅") and "، على الساعة " in planned and ", " not in planned, planned
+    assert "14 يومًا" in (await say(live, farah, f"/followup {code} قريبا"))[0]  # explained in Arabic
+    moved = (await say(live, farah, "/followup 2030-08-05"))[0]  # latest workshop
+    assert "5 أوت 2030، على الساعة 09:00" in moved, moved  # Tunisia: ar_TN
+    await say(live, farah, f"/timezone {code} Africa/Casablanca")
+    assert "5 غشت 2030" in (await say(live, farah, f"/followup {code}"))[0]  # Morocco: ar_MA
+
+
+async def test_followup_delay_in_french(live: LiveBot, organiser: FakeUser) -> None:
+    code = await new_workshop(live, organiser)
+    leila = live.server.user(100, "Leila", language_code="fr")
+    await say(live, leila, f"/start {code}")
+    closing = (await say(live, organiser, f"/close {code}"))[0]
+    assert "\u202f; " in closing.split("\n\n", 1)[1], closing  # between the reminders
+    planned = (await say(live, organiser, f"/followup {code} 2sem"))[0]
+    assert planned.startswith("📅") and " à " in planned, planned
+    assert "14j (14 jours)" in (await say(live, organiser, f"/followup {code} bientôt"))[0]
+    assert "5 août 2030 à 09:00" in (await say(live, organiser, f"/followup {code} 2030-08-05"))[0]
+    assert "/followup CODE 14j" in (await say(live, organiser, f"/followup {code} off"))[0]
+    assert (await say(live, organiser, f"/followup {code} 14j"))[0].startswith("📅")

@@ -13,6 +13,8 @@ comma) in French and Arabic, ``,`` in English.
 
 from __future__ import annotations
 
+import re
+
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -149,7 +151,9 @@ def _questions_sheet(tr: Translator, data: ExportData) -> ExportTable:
 
 
 def _text(tr: Translator, question: Question) -> str:
-    return " ".join(question.text.get(tr.language).split())  # one line: a header, not a paragraph
+    # one line: a header, not a paragraph (line breaks and runs of spaces become one space;
+    # no-break spaces, as French typography puts before "?", stay)
+    return re.sub(r"[ \t\r\n]+", " ", question.text.get(tr.language)).strip()
 
 
 def _profile_headers(tr: Translator, profile: Questionnaire) -> list[str]:
