@@ -12,10 +12,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pytimeparse import parse as parse_timespan
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
+from bot.domain.durations import parse_duration_text
 from bot.domain.quiet_hours import QuietHours, parse_quiet_hours
 from bot.domain.schedule import SchedulePolicy
 
@@ -63,11 +63,13 @@ class Settings:
 
 
 def parse_duration(value: str, *, variable: str) -> int:
-    """``"1d"``, ``"3d"``, ``"30s"``, ``"15m"``, ``"2h"``, ``"4w"`` → seconds (> 0)."""
-    seconds = parse_timespan(value.strip()) if value.strip() else None
+    """``"1d"``, ``"3d"``, ``"30s"``, ``"15m"``, ``"2h"``, ``"4w"`` → seconds (> 0); French and
+    Arabic too (``"14j"``, ``"4sem"``, ``"14 يوم"``), as ``/followup CODE 14j``."""
+    seconds = parse_duration_text(value.strip())
     if seconds is None or seconds <= 0:
         raise ConfigError(
-            f"{variable}: {value!r} is not a duration; write e.g. 30s, 15m, 2h, 1d or 4w"
+            f"{variable}: {value!r} is not a duration; write e.g. 30s, 15m, 2h, 1d or 4w "
+            "(or 14j, 4sem, 14 يوم)"
         )
     return int(seconds)
 

@@ -105,3 +105,28 @@ def test_an_unreachable_database_is_one_line_without_its_password(tmp_path: pyte
     assert len(lines) == 1 and lines[0].startswith(
         f"workshop-bot: cannot migrate the database (postgresql+psycopg://bot:***@127.0.0.1:{port}/workshop): ")
     assert "s3cret-pass" not in done.stderr and "Traceback" not in done.stderr
+
+
+@pytest.mark.parametrize(
+    ("typed", "seconds"),
+    [
+        ("14d", 14 * 86_400), ("4w", 28 * 86_400), ("2h", 7200), ("30min", 1800),
+        ("14j", 14 * 86_400), ("4sem", 28 * 86_400), ("14 jours", 14 * 86_400), ("1 semaine", 7 * 86_400),
+        ("2 heures", 7200), ("30 min", 1800), ("3 jours et 2 heures", 3 * 86_400 + 7200),
+        ("14 يوم", 14 * 86_400), ("14 يومًا", 14 * 86_400), ("3 أيام", 3 * 86_400), ("4 أسابيع", 28 * 86_400),
+        ("أسبوع", 7 * 86_400), ("يومان", 2 * 86_400), ("ساعتان", 7200), ("30 دقيقة", 1800),
+        ("٣ أيام", 3 * 86_400), ("يوم وساعتان", 86_400 + 7200),
+    ],
+)
+def test_durations_in_french_and_arabic_too(typed: str, seconds: int) -> None:
+    """One parser for the settings and /followup CODE 14j: number + unit word in fr and ar."""
+    settings = load_settings({"TELEGRAM_BOT_TOKEN": "123:abc", "FOLLOWUP_DELAY": typed,
+                              "REMINDER_DELAYS": f"1d,{typed}"})
+    assert settings.followup_delay == seconds
+    assert settings.reminder_delays == (86_400, seconds)
+
+
+@pytest.mark.parametrize("typed", ["14 bananes", "quatorze jours", "2 ساعتان", "يوم يوم؟", "jours 14", "off"])
+def test_words_that_are_no_duration_are_refused(typed: str) -> None:
+    with pytest.raises(ConfigError, match="FOLLOWUP_DELAY"):
+        load_settings({"TELEGRAM_BOT_TOKEN": "123:abc", "FOLLOWUP_DELAY": typed})

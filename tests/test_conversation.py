@@ -109,7 +109,7 @@ async def test_arabic_and_french_participants_answer_everything(live: LiveBot, o
     # Amina joins and answers the two profile questions, in Arabic.
     replies = await say(live, amina, f"/start {code}")
     assert replies[0] == "أهلًا بك! لقد انضممت إلى «Atelier Open Data — Rabat»."
-    assert "إحصائيات حسب الجنس ونوع المؤسسة" in replies[1]  # why we ask
+    assert "لعرض النتائج حسب الجنس ونوع المؤسسة" in replies[1]  # why we ask
     assert replies[2].startswith("السؤال 1 من 2 · اختياري")
     await tap(live, amina, option("org_type", "civil_society", "ar", PROFILE))
     profile_message = amina.messages[-2]
@@ -130,7 +130,7 @@ async def test_arabic_and_french_participants_answer_everything(live: LiveBot, o
     replies = await say(live, organiser, f"/close {code}")
     assert [reply.split("\n\n")[0] for reply in replies] == [
         "Envoi du questionnaire à 2 participants…",
-        "Le questionnaire a été envoyé à 2 participants.\n📈 0 sur 2 ont répondu à tout le questionnaire (0\u202f%).",
+        "Le questionnaire a été envoyé à 2 participants.\n📈 Questionnaire complété par 0 sur 2 participants (0\u202f%).",
     ]
     assert amina.last.text.startswith("السؤال 1 من 13")
     assert question_text("useful_aspects", "ar") in amina.last.text
@@ -202,7 +202,7 @@ async def test_arabic_and_french_participants_answer_everything(live: LiveBot, o
     # The organiser's summary, in French.
     summary = "\n".join(await say(live, organiser, f"/stats {code}"))
     assert "Questionnaire complété par 2 sur 2 participants (100\u202f%)." in summary
-    assert (f"2 réponses · sans réponse{NBSP}: 0 sur 2 destinataires\nmoyenne 4,5 · médiane 4,5\n"
+    assert (f"2 réponses · sans réponse{NBSP}: 0 sur 2 destinataires\nmoyenne 4,5 sur 5 · médiane 4,5\n"
             "1 = Très faible · 5 = Excellent\n"
             "  1: 0 (0\u202f%)\n  2: 0 (0\u202f%)\n  3: 0 (0\u202f%)\n  4: 1 (50\u202f%)\n  5: 1 (50\u202f%)") in summary
     assert f"plusieurs réponses possibles{NBSP}: pourcentages des répondants" in summary
@@ -251,7 +251,7 @@ async def test_stats_in_arabic_for_an_arabic_organiser(live: LiveBot, monkeypatc
     sent, drawn = await stats_messages(live, organiser, code, monkeypatch)
     assert [m.text for m in sent] == [(
         "لا توجد إجابات بعد في «Atelier Open Data — Rabat».\nانضم مشارك واحد.\n"
-        f"لم يصل الاستبيان إلى أي مشارك.\nيُرسَل الاستبيان بالأمر /close {code}."
+        f"لم يصل الاستبيان إلى أي مشارك.\nيُرسَل الاستبيان بالأمر \u2066/close \u2066{code}\u2069\u2069."
     )]
     assert drawn == []
 
@@ -262,14 +262,14 @@ async def test_stats_in_arabic_for_an_arabic_organiser(live: LiveBot, monkeypatc
     benefit = drawn[1]
     assert benefit.labels.n_line == "n = 1 مجيب"
     assert benefit.labels.no_answer_note == "بلا إجابة: 0 من أصل مستلم واحد"
-    assert benefit.labels.scale_line == "1 = ضعيف جداً · 5 = ممتاز"
-    assert benefit.labels.mean_line == "المتوسط 4,0 · الوسيط 4"
+    assert benefit.labels.scale_line == "1 = ضعيف جدًا · 5 = ممتاز"
+    assert benefit.labels.mean_line == "المتوسط 4,0 من 5 · الوسيط 4"
     assert "n = 1 مجيب · بلا إجابة: 0 من أصل مستلم واحد" in chart_texts(benefit)
     assert drawn[2].labels.no_answer_note == "بلا إجابة: 1 من أصل مستلم واحد"  # not reached yet
     summary = "\n".join(m.text for m in sent if m.kind == "text")
     assert "📊 Atelier Open Data — Rabat" in summary
     assert (f"{question_text('benefit', 'ar')}\nإجابة واحدة · بلا إجابة: 0 من أصل مستلم واحد\n"
-            "المتوسط 4,0 · الوسيط 4\n1 = ضعيف جداً · 5 = ممتاز\n  1: 0 (0%)") in summary
+            "المتوسط 4,0 من 5 · الوسيط 4\n1 = ضعيف جدًا · 5 = ممتاز\n  1: 0 (0%)") in summary
     with live.session() as db:
         assert db.scalar(select(func.count()).select_from(models.Response).where(
             models.Response.kind == "evaluation", models.Response.status == ResponseStatus.COMPLETED)) == 0
@@ -292,11 +292,11 @@ async def test_stats_in_french_before_and_after_the_first_answer(
     assert drawn[1].labels.n_line == "n = 1 répondant"
     assert f"n = 1 répondant · sans réponse{NBSP}: 0 sur 1 destinataire" in chart_texts(drawn[1])
     assert drawn[1].labels.scale_line == "1 = Très faible · 5 = Excellent"
-    assert drawn[1].labels.mean_line == "moyenne 4,0 · médiane 4"
+    assert drawn[1].labels.mean_line == "moyenne 4,0 sur 5 · médiane 4"
     assert f"n = 0 répondant · sans réponse{NBSP}: 1 sur 1 destinataire" in chart_texts(drawn[2])
     summary = "\n".join(m.text for m in sent if m.kind == "text")
     assert "Questionnaire complété par 0 sur 1 participant (0\u202f%)." in summary
-    assert f"1 réponse · sans réponse{NBSP}: 0 sur 1 destinataire\nmoyenne 4,0 · médiane 4\n" in summary
+    assert f"1 réponse · sans réponse{NBSP}: 0 sur 1 destinataire\nmoyenne 4,0 sur 5 · médiane 4\n" in summary
     assert f"0 réponse · sans réponse{NBSP}: 1 sur 1 destinataire\n" in summary
 
 

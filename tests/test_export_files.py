@@ -51,14 +51,14 @@ WORDS = {
         ";", "fr-semicolon", f"Réponses de «{NBSP}Jam Tunis{NBSP}» (CSV, séparateur point-virgule)",
         ("Participant (pseudonyme)", "Statut", "Commencé le", "Terminé le", "Type d’organisation", "Genre"),
         ("en cours", "pas commencé", "échec de l’envoi", "non envoyé"),
-        ("Évaluation", "Suivi", "Résumé", "Intitulés des questions"),
+        ("Évaluation", "Enquête de suivi", "Résumé", "Intitulés des questions"),
         ("Participants inscrits", "Questionnaire reçu par"), "Africa/Casablanca",
     ),
     "ar": Words(
         ";", "ar-semicolon", "إجابات «Jam Tunis» (CSV، مفصول بفواصل منقوطة)",
         ("المشارك (اسم مستعار)", "الحالة", "تاريخ البدء", "تاريخ الإكمال", "نوع المؤسسة", "الجنس"),
         ("قيد الإنجاز", "لم يبدأ", "فشل الإرسال", "لم يُرسَل"),
-        ("التقييم", "المتابعة", "الملخص", "نصوص الأسئلة"),
+        ("التقييم", "استبيان المتابعة", "الملخص", "نصوص الأسئلة"),
         ("المشاركون المسجلون", "تلقّى الاستبيان"), "Africa/Tunis",
     ),
     "en": Words(

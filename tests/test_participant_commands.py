@@ -49,11 +49,11 @@ async def test_help_shows_organiser_commands_only_to_organisers(live: LiveBot, o
     assert "/new" not in participant_help
     amina = live.server.user(100, "Amina", language_code="ar")
     (arabic_help,) = await say(live, amina, "/help")
-    assert "/language — تغيير اللغة" in arabic_help and "/close" not in arabic_help
+    assert "\u2066/language\u2069 — تغيير اللغة" in arabic_help and "/close" not in arabic_help
     (organiser_help,) = await say(live, organiser, "/help")
     assert "/new" in organiser_help and "/close" in organiser_help and "/stats" in organiser_help
     assert "/remind CODE — envoyer dès maintenant un rappel à ceux qui n’ont pas terminé" in organiser_help
-    assert "/reminders on|off — تفعيل التذكيرات أو إيقافها" in arabic_help
+    assert "\u2066/reminders on|off\u2069 — تفعيل التذكيرات أو إيقافها" in arabic_help
 
 
 async def test_forget_asks_then_deletes(live: LiveBot, organiser: FakeUser) -> None:
@@ -106,7 +106,7 @@ async def test_close_of_a_big_room_respects_rate_limits_and_429(session_factory:
         await live.settle()
         live.server.fail_next("sendMessage", 429, "Too Many Requests: retry after 1", retry_after=1)
         replies = await say(live, organiser, f"/close {code}")
-        assert replies[-1].startswith("Le questionnaire a été envoyé à 12 participants.\n📈 0 sur 12")
+        assert replies[-1].startswith("Le questionnaire a été envoyé à 12 participants.\n📈 Questionnaire complété par 0 sur 12 participants")
         for person in people:
             assert person.last.text.startswith(("السؤال 1 من 13", "Question 1 sur 13"))
         assert any(call.status == 429 for call in live.server.calls)
@@ -162,10 +162,10 @@ async def test_a_newcomer_learns_their_telegram_id_in_arabic(live: LiveBot, orga
     assert code_spans(amina.last) == ["987654321"]
     assert await say(live, amina, "/whoami") == [(
         f"معرّفك على تيليغرام: {FSI}987654321{PDI}\n"
-        "يُنشئ المنظّمون الورشات بالأمر /new. لتصبح منظّمًا، "
+        "يُنشئ المنظّمون الورشات بالأمر \u2066/new\u2069. لتصبح منظّمًا، "
         f"اطلب من مسؤول البوت إضافة هذا المعرّف إلى {FSI}ORGANISER_IDS{PDI}."
     )]
     (help_text,) = await say(live, amina, "/help")
-    assert "\n/whoami — معرّفك على تيليغرام\n" in help_text
+    assert "\n\u2066/whoami\u2069 — معرّفك على تيليغرام\n" in help_text
     assert help_text.endswith(f"\n\nمعرّفك على تيليغرام: {FSI}987654321{PDI}")
     assert count(live, models.Workshop) == 0

@@ -127,7 +127,7 @@ def test_default_evaluation_is_the_rabat_form() -> None:
     assert by_id["recommend"].option_ids() == ("yes", "no")
     assert [q.id for q in questions if q.optional] == ["suggestions"]
     assert by_id["gain"].option("not_much") is not None
-    assert by_id["gain"].option("not_much").text.ar == "لم أستفد كثيراً"  # typo fixed
+    assert by_id["gain"].option("not_much").text.ar == "لم أستفد كثيرًا"  # typo fixed
 
 
 def test_default_profile_and_followup() -> None:

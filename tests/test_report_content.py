@@ -131,7 +131,7 @@ def test_summary_has_a_row_per_question_with_n_average_top_answer_and_positive_s
     ratings = Counter(answer(EVALUATION.questions[1], p) for p in range(20))
     mean = sum(v * c for v, c in ratings.items()) / 20
     assert benefit.respondents == "20"
-    assert benefit.result == translator("fr").decimal(mean) + " / 5"
+    assert benefit.result == translator("fr").decimal(mean) + " sur 5"
     positive = ratings[4] + ratings[5]
     assert benefit.positive == f"{round(100 * positive / 20)}{NNBSP}%"
     trainers = rows["5"]  # a choice: its top answer (all but persons 5, 10, 15) and share, no positive share
@@ -150,7 +150,7 @@ def test_half_is_rounded_up_in_the_summary() -> None:
     stats = replace(stats, questions=(QuestionStats(question, odd, received=8), *stats.questions[1:]))
     summary = report_content(translator("en"), stats, (), (), timezone="UTC", generated_at=GENERATED).summary
     assert summary is not None
-    assert (summary.rows[0].result, summary.rows[0].positive) == ("2.3 / 5", "13%")  # not 2.2 and 12 %
+    assert (summary.rows[0].result, summary.rows[0].positive) == ("2.3 out of 5", "13%")  # not 2.2 and 12 %
 
 
 def test_breakdowns_hide_small_groups_like_stats() -> None:

@@ -68,8 +68,8 @@ PHRASES = {
                   "Attention : à la question « Comment évaluez-vous les formateurs ? », les femmes et les "
                   "hommes répondent en sens inverse de l'ensemble du groupe. Les effectifs sont faibles ; "
                   "à interpréter avec prudence."),
-        "charts": "Résultats", "free": "Commentaires des participants", "followup": "Suivi après l'atelier",
-        "columns": ("", "Fin de session", "Suivi"),
+        "charts": "Résultats", "free": "Commentaires des participants", "followup": "Enquête de suivi de l’atelier",
+        "columns": ("", "Fin de session", "Enquête de suivi"),
         "rows": (FollowupRow("Comptaient appliquer ce qu'ils ont appris → ont utilisé l'open data depuis",
                              "80\u202f% (4 / 5)", "40\u202f% (2 / 5)"),
                  FollowupRow("Souhaitaient d'autres ateliers → ont demandé un accompagnement",

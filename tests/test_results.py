@@ -67,7 +67,7 @@ async def test_stats_by_gender_hides_small_groups_in_arabic(live: LiveBot) -> No
     assert "النتائج حسب الجنس. تُخفى الفئات التي تضم أقل من 3 مجيبين حتى لا يمكن التعرّف على أحد." in summary
     woman = option("gender", "woman", "ar", PROFILE)
     man = option("gender", "man", "ar", PROFILE)
-    assert f"  ▸ {woman} (3 إجابات): المتوسط 5,0 · الوسيط 5" in summary
+    assert f"  ▸ {woman} (3 إجابات): المتوسط 5,0 من 5 · الوسيط 5" in summary
     assert f"  ▸ {man}: مخفية: أقل من 3 مجيبين" in summary
     assert "  ▸ غير مُصرَّح به: مخفية: أقل من 3 مجيبين" in summary
     # French keyword works too, and a wrong breakdown gets examples.
@@ -84,8 +84,8 @@ async def test_compare_workshops_side_by_side(live: LiveBot, organiser: FakeUser
     sent = organiser.new_messages()
     summary = "\n".join(m.text for m in sent if m.kind == "text")
     assert summary.startswith("📊 Jam 1 · Jam 2\nJam 1: Questionnaire complété par 0 sur 2 participants")
-    assert "  ▸ Jam 1 (2 réponses): moyenne 5,0 · médiane 5" in summary
-    assert "  ▸ Jam 2 (2 réponses): moyenne 2,5 · médiane 2,5" in summary
+    assert "  ▸ Jam 1 (2 réponses): moyenne 5,0 sur 5 · médiane 5" in summary
+    assert "  ▸ Jam 2 (2 réponses): moyenne 2,5 sur 5 · médiane 2,5" in summary
     assert len([m for m in sent if m.kind == "photo"]) == 12
 
     stranger = live.server.user(2, "Other organiser", language_code="fr")
@@ -122,7 +122,7 @@ async def test_linked_group_receives_results_and_progress(live: LiveBot, organis
     await live.settle()
     assert group.last.text == (
         f"Ce groupe reçoit désormais les résultats de «{NBSP}Atelier Open Data — Rabat{NBSP}»{NBSP}: "
-        "statistiques, rapports et suivi en direct après /close."
+        "statistiques, rapports et progression en direct après /close."
     )
     # A participant in the group cannot link or read anything.
     intruder = live.server.user(300, "Sami", language_code="fr")
@@ -136,7 +136,7 @@ async def test_linked_group_receives_results_and_progress(live: LiveBot, organis
     assert [reply.split("\n\n")[0] for reply in replies] == ["Envoi du questionnaire à 1 participant…"]
     progress = group.last
     assert progress.text == (
-        "Le questionnaire a été envoyé à 1 participant.\n📈 0 sur 1 a répondu à tout le questionnaire (0\u202f%)."
+        "Le questionnaire a été envoyé à 1 participant.\n📈 Questionnaire complété par 0 sur 1 participant (0\u202f%)."
     )
 
     # Amina answers everything; the same message is edited, no new one posted.
@@ -150,7 +150,7 @@ async def test_linked_group_receives_results_and_progress(live: LiveBot, organis
     await refresh_progress(live.application.bot, live.session)
     assert len(group.messages) == messages_before
     assert progress.text == (
-        "Le questionnaire a été envoyé à 1 participant.\n📈 1 sur 1 a répondu à tout le questionnaire (100\u202f%).\n"
+        "Le questionnaire a été envoyé à 1 participant.\n📈 Questionnaire complété par 1 sur 1 participant (100\u202f%).\n"
         "✅ Tout le monde a répondu."
     )
     edits = len(progress.history)
@@ -250,5 +250,5 @@ async def test_report_content_in_arabic_names_intentions_and_outcomes(live: Live
     assert content.facts[4] == ("نسبة الإجابة (من المسجلين)", "0%")
     assert len(content.charts) == 12 and content.charts[0].language == "ar"
     assert content.followup[0].label == "كانوا ينوون تطبيق ما تعلموه ← استعملوا البيانات المفتوحة منذ ذلك الحين"
-    assert (content.followup[0].intended, content.followup[0].actual) == ("80% (4 / 5)", "40% (2 / 5)")
+    assert (content.followup[0].intended, content.followup[0].actual) == ("80% (4 من 5)", "40% (2 من 5)")
     assert content.footer == "workshop-bot · أُنشئ في 23 نونبر 2026"  # Moroccan month names (ar_MA)

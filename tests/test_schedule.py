@@ -119,7 +119,9 @@ def test_followup_can_be_shown_moved_and_cancelled(db: Session, workshop: models
     assert (when, quiet) == (now + timedelta(days=14), True)
     assert parse_when("2026-12-01", workshop, POLICY, now) == (local(CASABLANCA, 2026, 12, 1, 9, 0), True)
     assert parse_when("2026-12-01 14:30", workshop, POLICY, now) == (local(CASABLANCA, 2026, 12, 1, 14, 30), False)
-    for bad in ("soon", "", "2026-13-45", "14 jours", "-3d", "x" * 100):
+    for typed in ("14j", "14 jours", "2sem", "2 semaines", "14 يوم", "14 يومًا", "أسبوعان", "٢ أسابيع"):
+        assert parse_when(typed, workshop, POLICY, now) == (when, quiet), typed  # French and Arabic too
+    for bad in ("soon", "", "2026-13-45", "quatorze jours", "14 bananes", "2 أسبوعان", "-3d", "x" * 100):
         with pytest.raises(BadWhen):
             parse_when(bad, workshop, POLICY, now)
     with pytest.raises(WhenInThePast):

@@ -12,10 +12,10 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from pytimeparse import parse as parse_timespan
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.domain.durations import parse_duration_text
 from bot.domain.errors import BadWhen, FollowupAlreadySent, NotClosed, WhenInThePast
 from bot.domain.quiet_hours import EXACT_BELOW, QuietHours
 from bot.questionnaires.model import QuestionnaireKind
@@ -118,7 +118,8 @@ def upcoming_reminders(db: Session, workshop: models.Workshop) -> list[Scheduled
 def parse_when(
     text: str, workshop: models.Workshop, policy: SchedulePolicy, now: datetime
 ) -> tuple[datetime, bool]:
-    """``14d`` (after the session closed) or ``2026-12-01 [10:00]`` (local; 09:00 by default).
+    """``14d`` / ``14j`` / ``14 يوم`` (after the session closed) or ``2026-12-01 [10:00]`` (local;
+    09:00 by default).
 
     Returns the moment and whether quiet hours apply. Raises ``BadWhen``, ``WhenInThePast``.
     """
@@ -135,7 +136,7 @@ def parse_when(
             raise BadWhen(text) from None
         when, quiet = datetime.combine(day, at, tzinfo=zone), match.group(2) is None
     else:
-        seconds = parse_timespan(text) if text and len(text) <= 32 else None
+        seconds = parse_duration_text(text)  # 14d, 14j, 4sem, 14 يوم…
         if seconds is None or seconds <= 0:
             raise BadWhen(text)
         when, quiet = due_after(workshop.closed_at, timedelta(seconds=seconds), zone, policy.quiet_hours)

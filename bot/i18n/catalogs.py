@@ -7,6 +7,7 @@ build step to forget and no stale ``.mo`` file can ever be served.
 from __future__ import annotations
 
 import gettext
+from collections.abc import Iterable
 from datetime import datetime
 from functools import cache
 from importlib.resources import files
@@ -14,7 +15,7 @@ from io import BytesIO
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_date, format_datetime
+from babel.dates import format_date
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
@@ -25,6 +26,20 @@ from bot.i18n.languages import DEFAULT_LANGUAGE, RTL_LANGUAGES, SUPPORTED_LANGUA
 LOCALES_DIR = Path(str(files("bot") / "locales"))  # package data: ships inside the wheel
 # Number formats follow the Maghreb: 4,2 in Arabic as in French (Latin digits).
 NUMBER_LOCALES: dict[str, str] = {"ar": "ar_MA", "fr": "fr", "en": "en"}
+# Month names are the workshop's country's, told by its time zone: Morocco says غشت and
+# دجنبر (ar_MA), Tunisia and Algeria أوت and جانفي (ar_TN, ar_DZ); elsewhere plain ``ar``.
+ARABIC_DATE_LOCALES: dict[str, str] = {
+    "Africa/Casablanca": "ar_MA",
+    "Africa/El_Aaiun": "ar_MA",
+    "Africa/Tunis": "ar_TN",
+    "Africa/Algiers": "ar_DZ",
+}
+DEFAULT_ARABIC_DATE_LOCALE = "ar"
+# "1 décembre 2026 à 09:00": no Latin comma inside an Arabic date.
+MOMENT_PATTERNS: dict[str, str] = {"ar": "{date}، على الساعة {time}", "fr": "{date} à {time}",
+                                   "en": "{date} at {time}"}
+# Between several dates, which contain spaces and (in English) commas themselves.
+LIST_SEPARATORS: dict[str, str] = {"ar": "؛ ", "fr": "\u202f; ", "en": "; "}
 DOMAIN = "messages"
 
 
@@ -55,17 +70,43 @@ class Translator:
         """``count`` of ``total`` as a percentage, written as everywhere else ("60 %")."""
         return share(count, total, self.language)
 
+    def date_locale(self, timezone: str) -> str:
+        """The Babel locale of dates: in Arabic, the month names of the time zone's country."""
+        if self.language == "ar":
+            return ARABIC_DATE_LOCALES.get(timezone, DEFAULT_ARABIC_DATE_LOCALE)
+        return NUMBER_LOCALES.get(self.language, "en")
+
     def date(self, value: datetime, timezone: str = "Africa/Casablanca") -> str:
-        """A day in words, in the reader's language and the programme's time zone."""
+        """A day in words, in the reader's language and the workshop's time zone and country."""
         return format_date(value.astimezone(ZoneInfo(timezone)).date(), format="long",
-                           locale=NUMBER_LOCALES.get(self.language, "en"))
+                           locale=self.date_locale(timezone))
 
     def moment(self, value: datetime, timezone: str = "Africa/Casablanca") -> str:
-        """A day and time in words (``1 décembre 2026 à 09:00``), in the given time zone."""
-        locale = NUMBER_LOCALES.get(self.language, "en")
+        """A day and time in words (``1 décembre 2026 à 09:00``, ``1 دجنبر 2026، على الساعة 09:00``)."""
         local = value.astimezone(ZoneInfo(timezone))
-        return (format_date(local.date(), format="long", locale=locale) + ", "
-                + format_datetime(local, "HH:mm", locale=locale))
+        return MOMENT_PATTERNS.get(self.language, MOMENT_PATTERNS["en"]).format(
+            date=format_date(local.date(), format="long", locale=self.date_locale(timezone)),
+            time=local.strftime("%H:%M"))
+
+    def dates(self, values: Iterable[datetime], timezone: str = "Africa/Casablanca") -> str:
+        """Several days, in order, each once, separated unambiguously (« ; », «؛»)."""
+        zone = ZoneInfo(timezone)
+        days = sorted({value.astimezone(zone).date() for value in values})
+        locale = self.date_locale(timezone)
+        return self.listing(format_date(day, format="long", locale=locale) for day in days)
+
+    def moments(self, values: Iterable[datetime], timezone: str = "Africa/Casablanca") -> str:
+        """Several days and times, separated unambiguously."""
+        return self.listing(self.moment(value, timezone) for value in values)
+
+    def listing(self, items: Iterable[str]) -> str:
+        """Items that contain spaces or commas themselves: ``a ; b`` / ``a؛ b`` / ``a; b``."""
+        return LIST_SEPARATORS.get(self.language, LIST_SEPARATORS["en"]).join(items)
+
+    def out_of(self, value: str, scale_max: int) -> str:
+        """A figure on a scale, in words and never with a slash (which the bidi algorithm
+        reverses in Arabic): ``4,2 sur 5``, ``4,2 من 5``, ``4.2 out of 5``."""
+        return self.gettext("%(value)s out of %(max)d") % {"value": value, "max": scale_max}
 
     @property
     def rtl(self) -> bool:

@@ -69,7 +69,7 @@ def chart_spec(tr: Translator, stats: Stats, question_stats: QuestionStats) -> C
         labels=ChartLabels(
             n_line=texts.chart_n_line(tr, question_stats.answered),
             percent_note=texts.multi_note(tr) if question.type is QuestionType.MULTI else "",
-            mean_line=texts.mean_text(tr, question_stats.tally) if rating else "",
+            mean_line=texts.mean_text(tr, question_stats.tally, question.scale_max) if rating else "",
             hidden_note=texts.hidden_group(tr),
             scale_line=texts.scale_anchors(tr, question) if rating else "",
             no_answer_note=texts.no_answer_text(tr, question_stats.no_answer, question_stats.received)

@@ -42,8 +42,7 @@ POSITIVE_RATINGS = 2
 
 
 def _date(tr: Translator, stats: Stats, timezone: str) -> str:
-    days = sorted({tr.date(w.closed_at or w.created_at, timezone) for w in stats.workshops})
-    return " · ".join(days)
+    return tr.dates((w.closed_at or w.created_at for w in stats.workshops), timezone)
 
 
 def _view(stats: Stats, question_stats: QuestionStats) -> QuestionView:

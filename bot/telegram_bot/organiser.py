@@ -16,6 +16,7 @@ from bot.charts import render_charts
 from bot.clock import utcnow
 from bot.domain.delivery import delivery_counts
 from bot.domain.dispatch import remind_now
+from bot.domain.durations import parse_duration_text
 from bot.domain.errors import (
     BadWhen,
     FollowupAlreadySent,
@@ -189,7 +190,7 @@ async def _workshop_and_rest(ctx: BotContext, looks_like_rest: Callable[[str], b
 
 
 def _looks_like_when(word: str) -> bool:
-    return word.lower() == "off" or word[:1].isdigit()
+    return word.lower() == "off" or word[:1].isdigit() or parse_duration_text(word) is not None  # ١٤, ساعتان
 
 
 async def followup(ctx: BotContext) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from html import escape
 
 from bot.i18n import Translator
+from bot.rendering.texts.markup import ltr
 
 
 def help_text(tr: Translator, *, is_organiser: bool, user_id: int | None = None) -> str:
@@ -74,7 +75,7 @@ def workshop_not_found(tr: Translator, code: str) -> str:
     if not code:
         return tr.gettext("You have no workshop yet. Create one with /new TITLE.")
     return tr.gettext("No workshop of yours has the code %(code)s. Check the code, "
-                      "or leave it out to use your latest workshop.") % {"code": f"<code>{escape(code)}</code>"}
+                      "or leave it out to use your latest workshop.") % {"code": ltr(tr, f"<code>{escape(code)}</code>")}
 
 
 def unknown_command(tr: Translator) -> str:

@@ -22,6 +22,25 @@ MESSAGE_LIMIT = 4096
 CAPTION_LIMIT = 1024
 
 
+# Left-to-right isolate (U+2066 LRI … U+2069 PDI): a command, a join code, a link, a time
+# zone or a duration inside an Arabic sentence keeps the order it is typed in, whatever the
+# bidi algorithm of the reader's client does with the Arabic around it. Telegram still makes
+# "/close" a tappable bot_command after LRI: the entity parser (tdlib/td,
+# td/telegram/MessageEntity.cpp, find_bot_commands) only refuses a "/" that follows a word
+# character or "/", and LRI is a format character (Cf), not a word character. This is read
+# from the source, not measured on a live client. telegram_sim is unchanged: it marks
+# bot_command entities in what users send (from offset 0, its _COMMAND_RE in client.py),
+# and what users type or tap ("/close", "/close K7P2QX") carries no isolate.
+LRI = "\u2066"
+PDI = "\u2069"
+LRM = "\u200e"
+
+
+def ltr(tr: Translator, text: str) -> str:
+    """A Latin run (command, code, link, zone, duration) isolated left-to-right in RTL languages."""
+    return f"{LRI}{text}{PDI}" if tr.rtl and text else text
+
+
 def local(text: Text, tr: Translator) -> str:
     """Questionnaire wording in the reader's language, escaped for HTML."""
     return escape(text.get(tr.language))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from html import escape
 
 from bot.i18n import Translator
-from bot.rendering.texts.markup import CAPTION_LIMIT
+from bot.rendering.texts.markup import CAPTION_LIMIT, ltr
 from bot.results.delivery import DeliveryCounts
 from bot.results.workshops import CloseResult
 
@@ -20,11 +20,12 @@ def workshop_created(tr: Translator, title: str, link: str, code: str) -> str:
         "Participants join with this link or the QR code below:\n%(link)s\n\n"
         "Join code: %(code)s\n"
         "When the session ends, send /close %(code)s to send them the questionnaire."
-    ) % {"title": escape(title), "link": escape(link), "code": f"<code>{escape(code)}</code>"}
+    ) % {"title": escape(title), "link": ltr(tr, escape(link)),
+         "code": ltr(tr, f"<code>{escape(code)}</code>")}
 
 
 def qr_caption(tr: Translator, title: str, link: str) -> str:
-    caption = tr.gettext("Scan to join «%(title)s»\n%(link)s") % {"title": escape(title), "link": escape(link)}
+    caption = tr.gettext("Scan to join «%(title)s»\n%(link)s") % {"title": escape(title), "link": ltr(tr, escape(link))}
     return caption[:CAPTION_LIMIT]
 
 
@@ -68,10 +69,10 @@ def live_progress(tr: Translator, figures: DeliveryCounts, *, final: bool) -> st
     lines = [
         close_report(tr, figures.sent, figures.unreachable),
         "📈 " + tr.ngettext(
-            "%(done)d of %(n)d has answered the whole questionnaire (%(rate)s).",
-            "%(done)d of %(n)d have answered the whole questionnaire (%(rate)s).",
-            figures.sent,
-        ) % {"done": figures.completed, "n": figures.sent, "rate": rate},
+            "%(answered)d of %(n)d participant answered the whole questionnaire (%(rate)s).",
+            "%(answered)d of %(n)d participants answered the whole questionnaire (%(rate)s).",
+            figures.sent,  # chosen by the participants counted, not by how many answered
+        ) % {"answered": figures.completed, "n": figures.sent, "rate": rate},
     ]
     if final:
         lines.append(tr.gettext("✅ Everyone has answered.") if figures.done

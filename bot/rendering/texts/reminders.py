@@ -10,6 +10,7 @@ from bot.i18n import Translator
 from bot.questionnaires.model import (
     QuestionnaireKind,
 )
+from bot.rendering.texts.markup import ltr
 from bot.rendering.texts.organiser import completion_rate
 from bot.results.delivery import DeliveryCounts
 from bot.results.dispatch import ReminderJob, SendSummary
@@ -95,18 +96,18 @@ def schedule_planned(tr: Translator, reminders: Sequence[datetime], followup: da
     """After the first /close: when reminders and the follow-up survey will go out."""
     lines = []
     if reminders:
-        when = ", ".join(tr.moment(moment, timezone) for moment in reminders)
+        when = tr.moments(reminders, timezone)
         lines.append(tr.gettext("⏰ Reminders to those who have not finished: %(when)s.") % {"when": when})
     if followup is not None:
         lines.append(tr.gettext("📅 Follow-up survey: %(when)s.") % {"when": tr.moment(followup, timezone)})
-    lines.append(tr.gettext("Times are in %(zone)s; nothing is sent at night.") % {"zone": timezone}
+    lines.append(tr.gettext("Times are in %(zone)s; nothing is sent at night.") % {"zone": ltr(tr, escape(timezone))}
                  + " " + tr.gettext("Change it with /followup CODE or /timezone CODE."))
     return "\n".join(lines)
 
 
 def followup_planned(tr: Translator, title: str, when: datetime, timezone: str) -> str:
     return tr.gettext("📅 The follow-up survey of «%(title)s» will go out on %(when)s (%(zone)s).") % {
-        "title": escape(title), "when": tr.moment(when, timezone), "zone": timezone}
+        "title": escape(title), "when": tr.moment(when, timezone), "zone": ltr(tr, escape(timezone))}
 
 
 def followup_cancelled(tr: Translator, title: str) -> str:
@@ -119,8 +120,8 @@ def followup_sent(tr: Translator, title: str, when: datetime, timezone: str, fig
     rate = completion_rate(tr, figures)
     return (tr.gettext("📬 The follow-up survey of «%(title)s» went out on %(when)s.") % {
                 "title": escape(title), "when": tr.moment(when, timezone)}
-            + "\n" + tr.ngettext("%(done)d of %(n)d has answered it (%(rate)s).",
-                                 "%(done)d of %(n)d have answered it (%(rate)s).", figures.sent)
+            + "\n" + tr.ngettext("%(done)d of %(n)d participant answered it (%(rate)s).",
+                                 "%(done)d of %(n)d participants answered it (%(rate)s).", figures.sent)
             % {"done": figures.completed, "n": figures.sent, "rate": rate})
 
 
@@ -140,14 +141,14 @@ def when_in_past(tr: Translator, when: datetime, timezone: str) -> str:
 
 def timezone_set(tr: Translator, title: str, zone: str) -> str:
     return tr.gettext("🕘 «%(title)s» now uses the time zone %(zone)s: nothing is sent at night there.") % {
-        "title": escape(title), "zone": escape(zone)}
+        "title": escape(title), "zone": ltr(tr, escape(zone))}
 
 
 def timezone_shown(tr: Translator, title: str, zone: str) -> str:
     return tr.gettext("🕘 «%(title)s» uses the time zone %(zone)s. "
-                      "Change it with /timezone CODE Africa/Tunis.") % {"title": escape(title), "zone": escape(zone)}
+                      "Change it with /timezone CODE Africa/Tunis.") % {"title": escape(title), "zone": ltr(tr, escape(zone))}
 
 
 def bad_timezone(tr: Translator, zone: str) -> str:
     return tr.gettext("%(zone)s is not a time zone. Write it like Africa/Casablanca or Africa/Tunis.") % {
-        "zone": escape(zone[:64])}
+        "zone": ltr(tr, escape(zone[:64]))}

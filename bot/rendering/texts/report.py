@@ -44,7 +44,8 @@ def outcome_label(tr: Translator, intention_question: str, outcome_question: str
 
 
 def share_text(tr: Translator, yes: int, respondents: int) -> str:
-    return f"{tr.share(yes, respondents)} ({yes} / {respondents})"
+    """"80 % (4 sur 5)": no slash, which the bidi algorithm reverses in Arabic."""
+    return f"{tr.share(yes, respondents)} ({tr.out_of(str(yes), respondents)})"
 
 
 def report_footer(tr: Translator, generated: str) -> str:
@@ -80,8 +81,8 @@ def report_summary_notes(tr: Translator, ratings: str) -> tuple[str, ...]:
 
 
 def summary_average(tr: Translator, mean: float, scale_max: int) -> str:
-    """A rating's average in the summary table: "4,2 / 5" (rounded half up, as everywhere)."""
-    return f"{tr.decimal(mean)} / {scale_max}"
+    """A rating's average in the summary table: "4,2 sur 5", «4,2 من 5» (rounded half up)."""
+    return tr.out_of(tr.decimal(mean), scale_max)
 
 
 def summary_top_answer(tr: Translator, labels: Sequence[str], count: int, respondents: int) -> str:

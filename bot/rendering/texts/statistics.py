@@ -9,7 +9,7 @@ from bot.i18n import Translator
 from bot.questionnaires.model import (
     QuestionType,
 )
-from bot.rendering.texts.markup import local, option_label, scale_anchors, split_blocks
+from bot.rendering.texts.markup import local, ltr, option_label, scale_anchors, split_blocks
 from bot.results.questions import QuestionView
 from bot.results.reversals import Reversal, ReversalKind
 from bot.results.stats import (
@@ -40,13 +40,14 @@ def hidden_group(tr: Translator) -> str:
                        MIN_GROUP_SIZE) % {"n": MIN_GROUP_SIZE}
 
 
-def mean_text(tr: Translator, tally: Tally) -> str:
-    """"average 4.3 · median 4" (rounded half up, as everywhere); "" before any rating."""
+def mean_text(tr: Translator, tally: Tally, scale_max: int) -> str:
+    """"average 4.3 out of 5 · median 4" (rounded half up, as everywhere; no slash, which the
+    bidi algorithm reverses in Arabic: «المتوسط 4,2 من 5»); "" before any rating."""
     if tally.mean is None or tally.median is None:
         return ""
     median = tally.median
     return tr.gettext("average %(mean)s · median %(median)s") % {
-        "mean": tr.decimal(tally.mean),
+        "mean": tr.out_of(tr.decimal(tally.mean), scale_max),
         "median": tr.decimal(median, 0 if median == int(median) else 1),  # 4, or 4.5 between two
     }
 
@@ -85,7 +86,7 @@ def no_answers_yet(tr: Translator, stats: Stats) -> str:
                     stats.sent) % {"n": stats.sent},
     ]
     if not stats.comparing and stats.workshops[0].closed_at is None:
-        lines.append(tr.gettext("/close %(code)s sends the questionnaire.") % {"code": escape(stats.join_code)})
+        lines.append(tr.gettext("/close %(code)s sends the questionnaire.") % {"code": ltr(tr, escape(stats.join_code))})
     return "\n".join(lines)
 
 
@@ -96,7 +97,7 @@ def _group_line(tr: Translator, stats: Stats, question: QuestionStats, group: Gr
     tally = group.tally
     head = f"  ▸ {label} ({answers_count(tr, tally.answered)})"
     if question.question.type is QuestionType.RATING:
-        return f"{head}: {mean_text(tr, tally)}" if tally.mean is not None else head
+        return f"{head}: {mean_text(tr, tally, question.question.scale_max)}" if tally.mean is not None else head
     shares = [
         f"{escape(option_label(tr, view, o))} {tr.share(tally.option_counts[o], tally.answered)}"
         for o in question.question.option_ids() if tally.option_counts.get(o)
@@ -135,7 +136,7 @@ def _question_block(
     if question.type is QuestionType.RATING:
         lines.append(n_line)
         if question_stats.mean is not None:
-            lines.append(mean_text(tr, question_stats.tally))
+            lines.append(mean_text(tr, question_stats.tally, question.scale_max))
         if anchors := scale_anchors(tr, question):
             lines.append(f"<i>{escape(anchors)}</i>")
         for value in question.scale():
