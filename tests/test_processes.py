@@ -320,7 +320,11 @@ async def test_two_processes_on_postgresql_send_each_reminder_once(
     ports = [free_port(), free_port()]
     while ports[1] == ports[0]:
         ports[1] = free_port()
-    one, two = [await bots.start(*webhook_args(port)) for port in ports]
+    # A lease far longer than a batch takes even on a starved CI machine: with 3 s, a process
+    # paused past its lease lost its batch to the other mid-send, and both sent (lease
+    # take-over is for a process that died; the kill -9 tests cover it with the short lease).
+    replica = {"DELIVERY_LEASE": "60s"}
+    one, two = [await bots.start(*webhook_args(port), env=replica) for port in ports]
     await asyncio.gather(one.wait_ready(), two.wait_ready())
     assert server.webhook_url.startswith("http://127.0.0.1:")
     workshop = closed_workshop_with_reminders(session_factory, ids, delays=(2,))

@@ -354,8 +354,8 @@ async def test_fake_per_chat_limit(server: FakeBotApi, arrival_clock: ArrivalClo
 async def test_fake_latency_delays_calls_but_not_get_updates(server: FakeBotApi) -> None:
     (ada,) = await known_users(server, 1)
     latency = 3.0  # a getUpdates held by it would take 3 s; an unheld one takes milliseconds
-    server.set_latency(latency)
     async with connected(server, None) as bot:
+        server.set_latency(latency)
         started = time.monotonic()
         slow = asyncio.create_task(bot.send_message(ada.user_id, "slow", read_timeout=EVENT_TIMEOUT))
         await bot.get_updates(timeout=0)
