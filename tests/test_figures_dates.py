@@ -95,7 +95,7 @@ def test_durations_in_english_french_and_arabic(typed: str, days: int) -> None:
 
 
 @pytest.mark.parametrize(("typed", "seconds"), [("2h", 7200), ("2 heures", 7200), ("ساعتان", 7200),
-                                                ("3 ساعات", 3 * 3600), ("30min", 1800), ("30 دقيقة", 1800)])
+                                                ("3 ساعات", 3 * 3600), ("30min", 1800), ("30 دقيقة", 1800), ("ثانيتين", 2), ("دقيقتين", 120)])
 def test_hours_and_minutes_in_every_language(typed: str, seconds: int) -> None:
     assert parse_duration_text(typed) == seconds
 

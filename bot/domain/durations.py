@@ -24,7 +24,7 @@ _UNITS: dict[str, int] = {
     **dict.fromkeys(("j", "jr", "jrs", "jour", "jours", "d", "day", "days"), DAY),
     **dict.fromkeys(("sem", "sems", "semaine", "semaines", "w", "wk", "week", "weeks"), WEEK),
     # Arabic: singular (after 1, 11–99, 100…), plural (3–10), accusative tanween written with alif
-    **dict.fromkeys(("ثانيه", "ثانية", "ثوان", "ثواني", "ثانيا", "ثانيتين"), 1),
+    **dict.fromkeys(("ثانيه", "ثانية", "ثوان", "ثواني", "ثانيا"), 1),
     **dict.fromkeys(("دقيقه", "دقيقة", "دقائق", "دقايق", "دقيقا"), MINUTE),
     **dict.fromkeys(("ساعه", "ساعة", "ساعات", "ساعا"), HOUR),
     **dict.fromkeys(("يوم", "ايام", "يوما"), DAY),
