@@ -68,7 +68,7 @@ CASES: list[tuple[str, str, str, dict[str, object], Callable[[int], str], Callab
     ),
     (  # respondents under a chart
         "n = %(n)d respondent", "n = %(n)d respondents", "n", {},
-        arabic("n = 0 مجيب", "n = 1 مجيب", "n = 2 مجيبان", "n = {n} مجيبين", "n = {n} مجيبًا", "n = {n} مجيب"),
+        arabic("ن = 0 مجيب", "ن = 1 مجيب", "ن = 2 مجيبان", "ن = {n} مجيبين", "ن = {n} مجيبًا", "ن = {n} مجيب"),
         french("n = {n} répondant", "n = {n} répondants"),
     ),
     (  # questions
