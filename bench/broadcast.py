@@ -84,7 +84,7 @@ def fill(engine: Engine, participants: int, seed: int = 1) -> tuple[int, dict[in
     rng = random.Random(seed)
     factory = make_session_factory(engine)
     with factory() as db:
-        organiser = models.User(id=ORGANISER, first_name="Organiser", language="fr")
+        organiser = models.User(id=ORGANISER, language="fr")
         db.add(organiser)
         workshop = create_workshop(db, organiser, "Atelier Open Data — Rabat")
         workshop.closed_at = utcnow()
@@ -94,7 +94,7 @@ def fill(engine: Engine, participants: int, seed: int = 1) -> tuple[int, dict[in
 
     now = utcnow()
     languages = {FIRST_PARTICIPANT + n: rng.choice(["ar", "fr"]) for n in range(participants)}
-    users = [{"id": uid, "first_name": f"P{uid}", "language": language, "blocked_bot": False,
+    users = [{"id": uid, "language": language, "blocked_bot": False,
               "reminders_enabled": True, "created_at": now} for uid, language in languages.items()]
     people = [{"workshop_id": workshop_id, "user_id": uid, "joined_at": now} for uid in languages]
     with engine.begin() as connection:

@@ -54,7 +54,7 @@ def fill(engine: Engine, participants: int, seed: int = 1) -> int:
     rng = random.Random(seed)
     factory = make_session_factory(engine)
     with factory() as db:
-        organiser = models.User(id=1, first_name="Organiser", language="fr")
+        organiser = models.User(id=1, language="fr")
         db.add(organiser)
         profile = store_questionnaire(db, default_questionnaire(QuestionnaireKind.PROFILE))
         evaluation = store_questionnaire(db, default_questionnaire(QuestionnaireKind.EVALUATION))
@@ -73,7 +73,7 @@ def fill(engine: Engine, participants: int, seed: int = 1) -> int:
             (evaluation_id, "evaluation", default_questionnaire(QuestionnaireKind.EVALUATION))]
     for n in range(participants):
         user_id = 1000 + n
-        users.append({"id": user_id, "first_name": f"P{n}", "language": rng.choice(["ar", "fr"]),
+        users.append({"id": user_id, "language": rng.choice(["ar", "fr"]),
                       "blocked_bot": False, "created_at": now})
         people.append({"id": n + 1, "workshop_id": workshop_id, "user_id": user_id, "joined_at": now})
         for questionnaire_id, kind, questionnaire in plan:

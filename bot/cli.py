@@ -5,11 +5,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from bot.config import ConfigError, Settings, load_settings
+from bot.config import ConfigError, Settings, load_settings, parse_log_format, require_webhook_secret
+from bot.logs import configure_logging
 
 if TYPE_CHECKING:
     from telegram.ext import Application
@@ -40,20 +42,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     # The demo prints a conversation: only problems should interrupt it.
     level = logging.WARNING if args.command == "demo" else logging.INFO
-    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    logging.getLogger("httpx").setLevel(logging.WARNING)
-    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
     try:
+        configure_logging(level, log_format=parse_log_format(os.environ.get("LOG_FORMAT", "json")))
         if args.command == "demo":
             from bot.simulation.demo import run_demo
 
             return run_demo(out_dir=args.out, participants=args.participants, seed=args.seed)
         settings = load_settings(require_token=args.command == "run")
+        # again: LOG_FORMAT may come from .env, and now the secrets to keep out of every line are known
+        configure_logging(level, log_format=settings.log_format, secrets=settings.secrets)
+        if args.command == "run" and args.webhook_url:
+            require_webhook_secret(settings)
     except ConfigError as error:
         print(f"workshop-bot: {error}", file=sys.stderr)
         return EXIT_CONFIG
 
-    from bot.storage.engine import make_engine, make_session_factory
+    from bot.storage.engine import database_answers, make_engine, make_session_factory
     from bot.storage.migrations import upgrade_to_head
 
     engine = make_engine(settings.database_url)
@@ -77,11 +81,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"workshop-bot: {error}", file=sys.stderr)
         return EXIT_CONFIG
 
-    application = build_application(settings, make_session_factory(engine))
-    return _serve(application, settings, args)
+    session_factory = make_session_factory(engine)
+    application = build_application(settings, session_factory)
+    return _serve(application, settings, args, lambda: database_answers(session_factory))
 
 
-def _serve(application: Application[Any, Any, Any, Any, Any, Any], settings: Settings, args: argparse.Namespace) -> int:
+def _serve(application: Application[Any, Any, Any, Any, Any, Any], settings: Settings, args: argparse.Namespace,
+           database_answers: Callable[[], bool]) -> int:
     """Check the token with getMe, then poll or serve the webhook until stopped.
 
     A failure at start (token rejected, Bot API unreachable, webhook refused, port taken)
@@ -106,14 +112,13 @@ def _serve(application: Application[Any, Any, Any, Any, Any, Any], settings: Set
     try:
         with bootstrap_errors_reported_by_caller():
             if args.webhook_url:
-                application.run_webhook(
-                    listen=args.listen,
-                    port=args.port,
-                    webhook_url=args.webhook_url,
-                    allowed_updates=ALLOWED_UPDATES,
-                    secret_token=settings.webhook_secret or None,
-                    url_path=args.url_path,
-                )
+                from bot.telegram_bot.webhook import serve_webhook
+
+                loop.run_until_complete(serve_webhook(
+                    application, listen=args.listen, port=args.port, url_path=args.url_path,
+                    webhook_url=args.webhook_url, secret=settings.webhook_secret,
+                    allowed_updates=ALLOWED_UPDATES, database_answers=database_answers,
+                ))
             else:
                 application.run_polling(allowed_updates=ALLOWED_UPDATES)
     except TelegramError as error:

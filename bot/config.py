@@ -7,6 +7,7 @@ bot with one readable line (``ConfigError``), never a traceback halfway through 
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,6 +22,9 @@ from bot.domain.schedule import SchedulePolicy
 
 DEFAULT_API_URL = "https://api.telegram.org"
 DEFAULT_DATABASE_FILE = "workshop-bot.sqlite3"
+WEBHOOK_SECRET_MIN = 32  # characters; Telegram takes 1–256 of A-Z a-z 0-9 _ -
+_WEBHOOK_SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
+LOG_FORMATS = ("json", "text")
 
 
 class ConfigError(ValueError):
@@ -41,6 +45,12 @@ class Settings:
     retry_backoff: float = 30.0  # seconds before the first retry of a failed send; doubles after
     delivery_lease: float = 120.0  # seconds a claimed reminder stays one process's (then retaken)
     webhook_secret: str = ""  # checked on every webhook call (X-Telegram-Bot-Api-Secret-Token)
+    # Privacy (/privacy): participant data of a workshop is deleted this long after its
+    # follow-up survey (or its close); who runs the bot and its CNDP / INPDP reference.
+    retention: int = 365 * 86_400  # seconds
+    operator_name: str = ""
+    data_protection_declaration: str = ""
+    log_format: str = "json"  # one JSON object per line; "text" for people reading a terminal
 
     @property
     def schedule_policy(self) -> SchedulePolicy:
@@ -57,6 +67,12 @@ class Settings:
     @property
     def file_base_url(self) -> str:
         return f"{self.api_url}/file/bot"
+
+    @property
+    def secrets(self) -> tuple[str, ...]:
+        """What no log line may show: the token, the database password, the webhook secret."""
+        password = make_url(self.database_url).password
+        return tuple(s for s in (self.token, str(password or ""), self.webhook_secret) if s)
 
     def is_organiser(self, user_id: int) -> bool:
         return user_id in self.organiser_ids
@@ -108,6 +124,30 @@ def _parse_api_url(value: str) -> str:
     value = value.strip().rstrip("/")
     if not value.startswith(("http://", "https://")):
         raise ConfigError(f"TELEGRAM_API_URL: {value!r} must start with http:// or https://")
+    return value
+
+
+def _parse_webhook_secret(value: str) -> str:
+    if value and not _WEBHOOK_SECRET.fullmatch(value):
+        raise ConfigError("WEBHOOK_SECRET: Telegram accepts only A-Z, a-z, 0-9, _ and - (1 to 256 characters)")
+    return value
+
+
+def require_webhook_secret(settings: Settings) -> None:
+    """Webhook mode refuses to start without a long secret: anyone reaching the port could
+    otherwise post updates "from" an organiser and receive the exports."""
+    if len(settings.webhook_secret) < WEBHOOK_SECRET_MIN:
+        state = "is not set" if not settings.webhook_secret else f"has {len(settings.webhook_secret)} characters"
+        raise ConfigError(
+            f"WEBHOOK_SECRET {state}: webhook mode needs at least {WEBHOOK_SECRET_MIN} characters of "
+            "A-Z a-z 0-9 _ -; make one with: python3 -c 'import secrets; print(secrets.token_urlsafe(32))'"
+        )
+
+
+def parse_log_format(value: str) -> str:
+    value = value.strip().lower() or "json"
+    if value not in LOG_FORMATS:
+        raise ConfigError(f"LOG_FORMAT: {value!r} is not json or text")
     return value
 
 
@@ -164,8 +204,12 @@ def load_settings(
         followup_delay=parse_duration(environ.get("FOLLOWUP_DELAY", "28d"), variable="FOLLOWUP_DELAY"),
         timezone=_parse_timezone(environ.get("TIMEZONE", "Africa/Casablanca")),
         quiet_hours=_parse_quiet(environ.get("QUIET_HOURS", "21:00-09:00")),
-        webhook_secret=environ.get("WEBHOOK_SECRET", "").strip(),
+        webhook_secret=_parse_webhook_secret(environ.get("WEBHOOK_SECRET", "").strip()),
+        log_format=parse_log_format(environ.get("LOG_FORMAT", "json")),
         delivery_lease=parse_duration(environ.get("DELIVERY_LEASE", "2m"), variable="DELIVERY_LEASE"),
         retry_backoff=parse_duration(environ.get("RETRY_BACKOFF", "30s"), variable="RETRY_BACKOFF"),
         dispatch_interval=parse_duration(environ.get("DISPATCH_INTERVAL", "30s"), variable="DISPATCH_INTERVAL"),
+        retention=parse_duration(environ.get("RETENTION", "365d"), variable="RETENTION"),
+        operator_name=" ".join(environ.get("OPERATOR_NAME", "").split())[:200],
+        data_protection_declaration=" ".join(environ.get("DATA_PROTECTION_DECLARATION", "").split())[:200],
     )

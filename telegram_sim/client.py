@@ -224,6 +224,11 @@ class FakeUser(FakeChat):
             content["caption"] = caption
         return self._private(content, "photo", caption or "")
 
+    async def send_contact(self, phone_number: str = "+212600000000", first_name: str = "Contact") -> int:
+        """Share a contact card: a message with no text at all."""
+        contact = {"phone_number": phone_number, "first_name": first_name}
+        return self._private({"contact": contact}, "contact", phone_number)
+
     async def send_document(
         self,
         file_name: str,
@@ -340,6 +345,44 @@ class FakeGroup(FakeChat):
         super().__init__(server, {"id": chat_id, "type": kind, "title": title})
         self.title: str = title
         self.members: set[int] = set()
+
+    async def send_anonymously(self, text: str, channel: dict[str, Any] | None = None) -> int:
+        """An anonymous admin writes: ``from`` is GroupAnonymousBot and ``sender_chat`` this
+        group (Bot API, Message.sender_chat). With ``channel`` (a Chat object of type
+        "channel"), someone writes as that channel: ``from`` is Channel_Bot, ``sender_chat``
+        the channel. Either way the bot cannot tell which person it was."""
+        sender = CHANNEL_BOT if channel is not None else GROUP_ANONYMOUS_BOT
+        raw: dict[str, Any] = {
+            "message_id": self.allocate_message_id(),
+            "from": sender,
+            "sender_chat": channel if channel is not None else self.chat_json,
+            "chat": self.chat_json,
+            "date": int(time.time()),
+            **_text_content(text),
+        }
+        self.store(raw)
+        self._server.inject_update("message", raw)
+        self._server.record(TranscriptEntry(
+            direction="user", kind="command" if text.startswith("/") else "text", chat_id=self.chat_id,
+            user_id=int(sender["id"]), name=str(sender["first_name"]), text=text,
+            chat_title=self.display_name, message_id=int(raw["message_id"]),
+        ))
+        return int(raw["message_id"])
+
+
+# Telegram's stand-ins for senders it hides (ids as the Bot API really sends them).
+GROUP_ANONYMOUS_BOT: dict[str, Any] = {
+    "id": 1087968824, "is_bot": True, "first_name": "Group", "username": "GroupAnonymousBot"
+}
+CHANNEL_BOT: dict[str, Any] = {"id": 136817688, "is_bot": True, "first_name": "Channel", "username": "Channel_Bot"}
+
+
+def channel_post(chat_id: int, title: str, message_id: int, text: str) -> dict[str, Any]:
+    """A post in a channel (an Update's ``channel_post``): no ``from``, the channel as ``sender_chat``.
+    Inject it with ``server.inject_update("channel_post", …)``."""
+    channel = {"id": chat_id, "type": "channel", "title": title}
+    return {"message_id": message_id, "sender_chat": channel, "chat": channel, "date": int(time.time()),
+            **_text_content(text)}
 
 
 # --------------------------------------------------------------------------- content

@@ -1,7 +1,8 @@
 """What the user reads of a sent text: HTML parse mode, trimming, and UTF-16 measures.
 
-Telegram counts lengths and entity offsets in UTF-16 code units and parses HTML with
-TDLib's parser; the bot's texts only look right in a test if both are modelled exactly.
+Telegram counts entity offsets in UTF-16 code units (the length limits, in contrast, in
+Unicode scalars: see ``validation.text_length``) and parses HTML with TDLib's parser; the
+bot's texts only look right in a test if both are modelled exactly.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ PARSE_MODES = ("html", "markdown", "markdownv2")
 
 
 def utf16_len(text: str) -> int:
-    """Telegram measures text, offsets and limits in UTF-16 code units."""
+    """Telegram measures entity offsets and lengths in UTF-16 code units."""
     return len(text.encode("utf-16-le")) // 2
 
 

@@ -267,6 +267,16 @@ class FakeBotApi:
         self._updates.webhook_url = url
 
     @property
+    def webhook_secret(self) -> str:
+        """The ``secret_token`` of the last setWebhook, sent with every webhook delivery."""
+        return self._updates.webhook_secret
+
+    @property
+    def webhook_statuses(self) -> list[int]:
+        """The HTTP status the webhook answered to each delivery, in order."""
+        return list(self._updates.webhook_statuses)
+
+    @property
     def confirmed_offset(self) -> int:
         """Highest getUpdates offset received: every update below it is consumed."""
         return self._updates.confirmed_offset

@@ -2,7 +2,10 @@
 
 Telegram keeps an update until a later getUpdates ``offset`` confirms it. Tests wait for
 that confirmation (``wait_consumed``) instead of sleeping, which keeps conversations
-deterministic. A webhook excludes long polling, as in Telegram, so it is kept here too.
+deterministic. A webhook excludes long polling, as in Telegram, so it is kept here too;
+while one is set, pending updates are POSTed to it one at a time, with the ``secret_token``
+of setWebhook in the ``X-Telegram-Bot-Api-Secret-Token`` header as Telegram sends it, and
+an update is consumed once the webhook answers 2xx (else it is retried, as Telegram does).
 """
 
 from __future__ import annotations
@@ -10,9 +13,12 @@ from __future__ import annotations
 import asyncio
 import copy
 import itertools
+import json
 import time
 from collections.abc import Hashable
 from typing import Any
+
+from tornado.httpclient import AsyncHTTPClient, HTTPClientError
 
 from telegram_sim.calls import MethodHandler, UploadedFile
 from telegram_sim.errors import ApiError
@@ -44,6 +50,9 @@ class UpdateQueue:
 
     def __init__(self) -> None:
         self.webhook_url: str = ""
+        self.webhook_secret: str = ""
+        self.webhook_statuses: list[int] = []  # the HTTP status of every webhook delivery, in order
+        self._delivery: asyncio.Task[None] | None = None
         self._updates: list[dict[str, Any]] = []
         self._update_ids = itertools.count(1)
         self._confirmed_offset = 0
@@ -74,6 +83,7 @@ class UpdateQueue:
         self._updates.append({"update_id": update_id, update_type: copy.deepcopy(payload)})
         self._consumed.clear()
         self._release_all()
+        self._deliver_to_webhook()
         return update_id
 
     async def wait_consumed(self, timeout: float) -> None:
@@ -161,9 +171,11 @@ class UpdateQueue:
             poll.release()
 
     def stop_polling(self) -> None:
-        """Answer waiting long polls at once (empty), and every later one too."""
+        """Answer waiting long polls at once (empty), and every later one too; stop webhook deliveries."""
         self._stopping = True
         self._release_all()
+        if self._delivery is not None:
+            self._delivery.cancel()
 
     def resume_polling(self) -> None:
         """Hold long polls again (the server started)."""
@@ -198,7 +210,40 @@ class UpdateQueue:
 
     def _set_webhook(self, params: dict[str, Any], files: dict[str, UploadedFile]) -> bool:
         self.webhook_url = str(params["url"])
+        self.webhook_secret = str(params.get("secret_token") or "")
+        if "allowed_updates" in params:
+            wanted = params["allowed_updates"]
+            wanted = json.loads(wanted) if isinstance(wanted, str) else wanted
+            self._allowed_updates = frozenset(str(kind) for kind in wanted) or _DEFAULT_UPDATE_TYPES
+        self._deliver_to_webhook()
         return True
+
+    def _deliver_to_webhook(self) -> None:
+        if self.webhook_url and not self._stopping and (self._delivery is None or self._delivery.done()):
+            self._delivery = asyncio.get_running_loop().create_task(self._post_pending())
+
+    async def _post_pending(self) -> None:
+        """POST pending updates to the webhook in order; a refusal or no answer: retry shortly."""
+        client = AsyncHTTPClient()
+        while self.webhook_url and not self._stopping:
+            ready = self._deliverable(1)
+            if not ready:
+                return
+            update = ready[0]
+            headers = {"Content-Type": "application/json"}
+            if self.webhook_secret:
+                headers["X-Telegram-Bot-Api-Secret-Token"] = self.webhook_secret
+            try:
+                response = await client.fetch(self.webhook_url, method="POST", headers=headers,
+                                              body=json.dumps(update), raise_error=False, request_timeout=10)
+                status = response.code
+            except (HTTPClientError, OSError):
+                status = 599
+            self.webhook_statuses.append(status)
+            if 200 <= status < 300:
+                self._confirm(int(update["update_id"]) + 1)
+            else:
+                await asyncio.sleep(0.2)
 
     def _delete_webhook(self, params: dict[str, Any], files: dict[str, UploadedFile]) -> bool:
         self.webhook_url = ""

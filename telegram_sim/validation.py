@@ -10,7 +10,6 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from telegram_sim.errors import bad_request
-from telegram_sim.formatting import utf16_len
 
 MAX_TEXT_LENGTH = 4096
 MAX_CAPTION_LENGTH = 1024
@@ -35,11 +34,22 @@ INLINE_BUTTON_ACTIONS = (
 # --------------------------------------------------------------------------- text
 
 
+def text_length(text: str) -> int:
+    """How Telegram measures a text against its limits: Unicode scalars (code points).
+
+    Measured live (FerroxLabs/wayland#934, 2026-08-29): 4,096 × U+1F600 (8,192 UTF-16
+    units) were accepted by sendMessage and 4,097 refused with "message is too long"; TDLib
+    checks the length with utf8_length (code points) after parsing entities and trimming.
+    Entity offsets and lengths, in contrast, are UTF-16 units (``utf16_len``).
+    """
+    return len(text)
+
+
 def check_text_length(text: str, *, caption: bool) -> None:
-    """Refuse texts over 4096 and captions over 1024 UTF-16 units, after entity parsing."""
-    if caption and utf16_len(text) > MAX_CAPTION_LENGTH:
+    """Refuse texts over 4096 and captions over 1024 scalars, after entity parsing."""
+    if caption and text_length(text) > MAX_CAPTION_LENGTH:
         raise bad_request("message caption is too long")
-    if not caption and utf16_len(text) > MAX_TEXT_LENGTH:
+    if not caption and text_length(text) > MAX_TEXT_LENGTH:
         raise bad_request("message is too long")
 
 

@@ -33,6 +33,11 @@ _BOT_VARIABLES = (
 )
 
 
+# Webhook mode refuses to start without a secret of 32+ characters: every process gets this one
+# (a test that wants another, or none, passes WEBHOOK_SECRET in ``env``).
+WEBHOOK_SECRET = "test-webhook-secret_0123456789abcdefABCDEF"
+
+
 def free_port() -> int:
     """A TCP port free on 127.0.0.1 right now (for a webhook server)."""
     with socket.socket() as probe:
@@ -109,6 +114,7 @@ class BotProcesses:
             "TELEGRAM_BOT_TOKEN": self.server.token,
             "DATABASE_URL": self.database_url,
             "PYTHONUNBUFFERED": "1",
+            "WEBHOOK_SECRET": WEBHOOK_SECRET,
             **self.settings,
             **(extra or {}),
         })

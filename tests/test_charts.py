@@ -56,12 +56,14 @@ from bot.questionnaires.model import QuestionnaireKind
 from bot.rendering import texts as message_texts
 from bot.rendering.chart_specs import chart_specs
 from bot.results.stats import (
+    NOT_STATED,
     Breakdown,
     Group,
     QuestionStats,
     Stats,
     Tally,
     WorkshopFigures,
+    suppress_small_groups,
 )
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -683,8 +685,8 @@ def test_choice_charts_have_no_anchors_and_ratings_without_labels_none() -> None
 
 @pytest.mark.parametrize(("language", "expected"), [
     ("fr", {0: "n = 0 répondant", 1: "n = 1 répondant", 2: "n = 2 répondants", 5: "n = 5 répondants"}),
-    ("ar", {0: "n = 0 مجيب", 1: "n = 1 مجيب", 2: "n = 2 مجيبان", 3: "n = 3 مجيبين", 11: "n = 11 مجيبًا",
-            100: "n = 100 مجيب"}),
+    ("ar", {0: "ن = 0 مجيب", 1: "ن = 1 مجيب", 2: "ن = 2 مجيبان", 3: "ن = 3 مجيبين", 11: "ن = 11 مجيبًا",
+            100: "ن = 100 مجيب"}),
     ("en", {1: "n = 1 respondent", 5: "n = 5 respondents"}),
 ])
 def test_the_count_under_a_chart_agrees_with_its_number(language: str, expected: dict[int, str]) -> None:
@@ -694,7 +696,7 @@ def test_the_count_under_a_chart_agrees_with_its_number(language: str, expected:
 
 @pytest.mark.parametrize(("language", "footer"), [
     ("fr", f"n = 4 répondants · sans réponse{NBSP}: 6 sur 10 destinataires"),
-    ("ar", "n = 4 مجيبين · بلا إجابة: 6 من أصل 10 مستلمين"),
+    ("ar", "ن = 4 مجيبين · بلا إجابة: 6 من أصل 10 مستلمين"),
 ])
 def test_no_answer_is_noted_under_the_chart(language: str, footer: str) -> None:
     (spec,) = specs_for(language, BENEFIT)
@@ -714,15 +716,30 @@ def test_no_answer_note_left_out_when_nobody_received_the_questionnaire() -> Non
     assert texts_of(build_figure(spec))[-1] == "n = 1 répondant"
 
 
+# As the domain builds it: 1 who prefers not to say is hidden, and the 3 who did not say
+# with them (else the overall minus women and men would give that one away).
+ASPECTS_FOUR_GROUPS = question_stats(
+    "useful_aspects", Tally(13, 0, {"concepts": 10, "rights": 3}, {}),
+    suppress_small_groups((
+        Group(None, "woman", Tally(4, 0, {"concepts": 4}, {})), Group(None, "man", Tally(5, 0, {"concepts": 3, "rights": 2}, {})),
+        Group(None, "undisclosed", Tally(1, 0, {"rights": 1}, {})), Group(None, NOT_STATED, Tally(3, 0, {"concepts": 3}, {})),
+    )),
+)
+
+
 @pytest.mark.parametrize(("language", "legend"), [
-    ("fr", ["Femme (n = 4)", "Homme (n = 3)", "Je préfère ne pas répondre — masqué\u00a0: moins de 3 répondants"]),
-    ("ar", ["امرأة (n = 4)", "رجل (n = 3)", "أفضّل عدم الإجابة — مخفية: أقل من 3 مجيبين"]),
+    ("fr", ["Femme (n = 4)", "Homme (n = 5)", "Je préfère ne pas répondre — masqué\u00a0: moins de 3 répondants",
+            "non précisé — masqué aussi, sinon un groupe plus petit se déduirait des totaux"]),
+    ("ar", ["امرأة (n = 4)", "رجل (n = 5)", "أفضّل عدم الإجابة — مخفية: أقل من 3 مجيبين",
+            "غير مُصرَّح به — مخفية أيضًا، وإلا أمكن استنتاج فئة أصغر من المجاميع"]),
 ])
 def test_breakdown_legends_show_each_groups_n(language: str, legend: list[str]) -> None:
-    (spec,) = specs_for(language, ASPECTS_BY_GENDER, breakdown=Breakdown.GENDER)
-    drawn = texts_of(build_figure(spec))
-    assert all(entry in drawn for entry in legend)
-    assert not any("n = 1" in text for text in drawn)  # a hidden group's size is not shown
+    (spec,) = specs_for(language, ASPECTS_FOUR_GROUPS, breakdown=Breakdown.GENDER)
+    drawn = [text.replace("\n", " ") for text in texts_of(build_figure(spec))]  # a long entry wraps
+    assert all(entry in drawn for entry in legend), drawn
+    # a hidden group's size is not shown, nor its bars
+    assert not any("(n = 1)" in text or "(n = 3)" in text for text in drawn)
+    assert [s.counts for s in spec.series if s.hidden] == [(0,) * 5, (0,) * 5]
 
 
 def _colour(artist: Rectangle) -> tuple[float, ...]:

@@ -260,11 +260,11 @@ async def test_stats_in_arabic_for_an_arabic_organiser(live: LiveBot, monkeypatc
     sent, drawn = await stats_messages(live, organiser, code, monkeypatch)
     assert [m.kind for m in sent].count("photo") == len(drawn) == 12
     benefit = drawn[1]
-    assert benefit.labels.n_line == "n = 1 مجيب"
+    assert benefit.labels.n_line == "ن = 1 مجيب"
     assert benefit.labels.no_answer_note == "بلا إجابة: 0 من أصل مستلم واحد"
     assert benefit.labels.scale_line == "1 = ضعيف جدًا · 5 = ممتاز"
     assert benefit.labels.mean_line == "المتوسط 4,0 من 5 · الوسيط 4"
-    assert "n = 1 مجيب · بلا إجابة: 0 من أصل مستلم واحد" in chart_texts(benefit)
+    assert "ن = 1 مجيب · بلا إجابة: 0 من أصل مستلم واحد" in chart_texts(benefit)
     assert drawn[2].labels.no_answer_note == "بلا إجابة: 1 من أصل مستلم واحد"  # not reached yet
     summary = "\n".join(m.text for m in sent if m.kind == "text")
     assert "📊 Atelier Open Data — Rabat" in summary

@@ -34,7 +34,7 @@ from bot.storage.models import TEXT_ANSWER_MAX
 
 
 def user(db: Session, user_id: int, language: str | None = "fr") -> models.User:
-    return get_or_create_user(db, TelegramIdentity(user_id, f"User {user_id}", language))
+    return get_or_create_user(db, TelegramIdentity(user_id, language))
 
 
 def started_evaluation(db: Session, participant_user: models.User, workshop: models.Workshop) -> models.Response:

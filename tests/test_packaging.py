@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import re
+import tomllib
 import subprocess
 import sys
 import zipfile
@@ -110,7 +111,8 @@ def test_the_image_installs_the_package_and_can_write_its_data() -> None:
     dockerfile = (ROOT / "Dockerfile").read_text(encoding="utf-8")
     installs = [line for line in dockerfile.splitlines() if "pip install" in line]
     assert installs and all(" -e " not in line and "--editable" not in line for line in installs)
-    assert "pip install --no-cache-dir ." in dockerfile
+    assert "pip install --no-cache-dir --require-hashes -r requirements.lock" in dockerfile
+    assert "pip install --no-cache-dir --no-deps ." in dockerfile  # the locked dependencies only
     assert re.search(r"^WORKDIR /data$", dockerfile, flags=re.MULTILINE)  # the default SQLite file goes here
     assert "chown workshop /data" in dockerfile and re.search(r"^USER workshop$", dockerfile, flags=re.MULTILINE)
 
@@ -129,7 +131,8 @@ def test_run_bot_installs_only_when_the_project_changed(tmp_path: Path) -> None:
     """scripts/venv (used by run-bot and test) calls pip once, then not again until pyproject changes."""
     (tmp_path / "scripts").mkdir()
     (tmp_path / "scripts" / "venv").write_text((ROOT / "scripts" / "venv").read_text())
-    (tmp_path / "pyproject.toml").write_text((ROOT / "pyproject.toml").read_text())
+    for name in ("pyproject.toml", *LOCKS.values()):
+        (tmp_path / name).write_text((ROOT / name).read_text())
     fake_python = tmp_path / ".venv" / "bin" / "python"
     fake_python.parent.mkdir(parents=True)
     fake_python.write_text('#!/bin/sh\necho "$@" >> "$(dirname "$0")/../calls"\n')
@@ -140,10 +143,55 @@ def test_run_bot_installs_only_when_the_project_changed(tmp_path: Path) -> None:
         calls = tmp_path / ".venv" / "calls"
         return calls.read_text().splitlines() if calls.exists() else []
 
-    assert setup("") == ["-m pip install --quiet --upgrade pip", "-m pip install --quiet -e ."]
+    assert setup("") == ["-m pip install --quiet --require-hashes -r requirements.lock",
+                         "-m pip install --quiet --no-deps -e ."]
     assert len(setup("")) == 2  # nothing changed: no install
     assert len(setup("[test]")) == 4  # the test extras: installed once
     assert len(setup("[test]")) == 4 and len(setup("")) == 4
     with (tmp_path / "pyproject.toml").open("a") as project:
         project.write("\n# a new dependency\n")
     assert len(setup("")) == 6  # pyproject.toml changed: installed again
+    assert setup("[test]")[-2:] == ["-m pip install --quiet --require-hashes -r requirements-test.lock",
+                                    "-m pip install --quiet --no-deps -e .[test]"]
+    with (tmp_path / "requirements.lock").open("a") as lock:
+        lock.write("\n# a new pin\n")
+    assert len(setup("")) == 10  # a lock file changed: installed again
+
+
+# --- the lock files -------------------------------------------------------------------------------
+
+LOCKS = {"": "requirements.lock", "test": "requirements-test.lock"}
+
+
+def _name(requirement: str) -> str:
+    """PEP 503 normalised name of ``requirement`` (``python-telegram-bot[job-queue]>=22`` → …)."""
+    name = re.match(r"[A-Za-z0-9._-]+", requirement.strip())
+    assert name, requirement
+    return re.sub(r"[-_.]+", "-", name.group(0)).lower()
+
+
+def _pins(lock: str) -> dict[str, list[str]]:
+    """``name`` → the hash options of its pin; every requirement line of a lock is ``name==version``."""
+    text = (ROOT / lock).read_text(encoding="utf-8")
+    pins: dict[str, list[str]] = {}
+    for entry in re.split(r"\n(?=[A-Za-z0-9])", text):
+        if not entry.strip() or entry.startswith("#"):
+            continue
+        head = entry.splitlines()[0]
+        assert re.match(r"^[A-Za-z0-9._-]+==\S+ \\$", head), f"{lock}: {head!r} is not a hashed pin"
+        pins[_name(head)] = re.findall(r"--hash=sha256:[0-9a-f]{64}", entry)
+    return pins
+
+
+@pytest.mark.parametrize("extra", list(LOCKS))
+def test_the_locks_pin_every_dependency_with_hashes(extra: str) -> None:
+    """What scripts/venv and the Dockerfile install with --require-hashes: every dependency of
+    pyproject.toml (and of the extra) pinned, each pin with its sha256 hashes."""
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    wanted = {_name(r) for r in project["dependencies"]}
+    if extra:
+        wanted |= {_name(r) for r in project["optional-dependencies"][extra]}
+    pins = _pins(LOCKS[extra])
+    assert wanted <= set(pins), f"{LOCKS[extra]} lacks {sorted(wanted - set(pins))}: run ./scripts/lock"
+    assert all(pins.values()), [name for name, hashes in pins.items() if not hashes]
+    assert "workshop-bot" not in pins  # the project itself is installed with --no-deps

@@ -72,7 +72,7 @@ async def test_forget_asks_then_deletes(live: LiveBot, organiser: FakeUser) -> N
 
     await say(live, claire, "/forget")
     await tap(live, claire, "Oui, supprimer mes données")
-    assert claire.last.text == f"C’est fait{NBSP}: vos données pour 1 atelier ont été supprimées."
+    assert claire.last.text.startswith(f"C’est fait{NBSP}: vos données pour 1 atelier ont été supprimées.\n\n")
     assert count(live, models.Answer) == 0 and count(live, models.Participant) == 0
     with live.session() as db:
         assert db.get(models.User, 200) is None

@@ -98,10 +98,10 @@ def closed_workshop_with_reminders(
     reminder rounds ``delays`` seconds after a close ``closed_ago`` seconds ago (exact:
     under an hour, no quiet hours). Returns the workshop's id."""
     with session_factory() as db:
-        organiser = get_or_create_user(db, TelegramIdentity(ORGANISER, "Firas", "fr"))
+        organiser = get_or_create_user(db, TelegramIdentity(ORGANISER, "fr"))
         workshop = create_workshop(db, organiser, title)
         for uid in ids:
-            join_workshop(db, get_or_create_user(db, TelegramIdentity(uid, f"P{uid}", "fr")), workshop.join_code)
+            join_workshop(db, get_or_create_user(db, TelegramIdentity(uid, "fr")), workshop.join_code)
         close_workshop(db, workshop)
         for response in db.scalars(select(models.Response).where(
                 models.Response.questionnaire_id == workshop.evaluation_questionnaire_id)):

@@ -302,7 +302,7 @@ async def test_429_is_waited_out_403_is_counted_once_other_errors_are_retried_th
         # An error that does not go away: retried a bounded number of times, then reported.
         live.server.fail_next("sendMessage", 502, "Bad Gateway", times=50, chat_id=flaky.user_id)
         started = len(live.server.calls)
-        live.pass_time(timedelta(minutes=1))  # a while later (a /remind spares whoever it just reminded)
+        live.pass_time(timedelta(minutes=10))  # the gap between two /remind (MANUAL_REMINDER_GAP)
         await say(live, organiser, f"/remind {code}")
         await advance_until(live, lambda: organiser.last.text.startswith("📬") and "⚠️" in organiser.last.text)
         assert organiser.last.text.endswith("⚠️ 1 envoi a échoué après plusieurs tentatives.")

@@ -22,6 +22,7 @@ class Series:
     counts: tuple[int, ...]  # one per category, in category order
     respondents: int  # n of this series for this question (denominator of percentages)
     hidden: bool = False  # a disaggregated group under 3 respondents: no bars, legend says so
+    hidden_note: str = ""  # why this series is hidden, when not the chart's ``labels.hidden_note``
 
     def __post_init__(self) -> None:
         if self.respondents < 0 or any(c < 0 for c in self.counts):

@@ -132,7 +132,8 @@ def _legend(layout: _Layout, spec: ChartSpec, y: float) -> float:
     entries = []
     for index, series in enumerate(spec.series):
         name = series.name or "—"
-        label = f"{name} — {spec.labels.hidden_note}" if series.hidden and spec.labels.hidden_note else name
+        note = series.hidden_note or spec.labels.hidden_note
+        label = f"{name} — {note}" if series.hidden and note else name
         entries.append((index, series.hidden, label))
     content = WIDTH - 2 * MARGIN
     gap_after_swatch = 0.07

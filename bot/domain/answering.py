@@ -15,6 +15,7 @@ from bot.clock import utcnow
 from bot.domain.errors import InvalidAnswer, NothingSelected, StaleQuestion
 from bot.domain.participation import queue_response, workshop_of_response
 from bot.domain.questionnaire_store import questionnaire_by_id
+from bot.domain.typed_text import without_controls
 from bot.questionnaires.model import (
     Question,
     Questionnaire,
@@ -82,7 +83,18 @@ def mark_undeliverable(response: models.Response) -> None:
     response.status = ResponseStatus.UNDELIVERABLE
 
 
-def _check_current(response: models.Response, index: int) -> None:
+def _check_current(db: Session, response: models.Response, index: int) -> None:
+    """Refuse a stale index, after locking the response row (``SELECT … FOR UPDATE``).
+
+    Two updates on one question at once (a double tap reaching two replicas, a tap and a
+    typed answer) then take turns: the second reads the row after the first committed and
+    finds its index stale. Only an open response is locked: queued ones are what the
+    outbox holds locked while it sends, and waiting for it here would stop the event loop
+    it needs (see ``participation.claim_pending``).
+    """
+    if response.status is ResponseStatus.IN_PROGRESS:
+        db.flush()  # a refresh reloads the row: what this session changed must be written first
+        db.refresh(response, with_for_update=True)
     if response.status is not ResponseStatus.IN_PROGRESS or response.current_index != index:
         raise StaleQuestion()
 
@@ -153,7 +165,7 @@ def _owed_after_completion(db: Session, response: models.Response) -> tuple[int,
 
 
 def _question(db: Session, response: models.Response, index: int, *types: QuestionType) -> Question:
-    _check_current(response, index)
+    _check_current(db, response, index)
     question = _questionnaire(db, response).questions[index]
     if question.type not in types:
         raise InvalidAnswer(f"question {question.id} is not {types}")
@@ -206,7 +218,7 @@ def confirm_selection(db: Session, response: models.Response, index: int) -> Pro
 
 def answer_text(db: Session, response: models.Response, index: int, text: str) -> Progress:
     question = _question(db, response, index, QuestionType.TEXT)
-    text = text.strip()
+    text = without_controls(text).strip()
     if not text:
         raise InvalidAnswer("empty text")
     truncated = len(text) > TEXT_ANSWER_MAX
@@ -216,7 +228,7 @@ def answer_text(db: Session, response: models.Response, index: int, text: str) -
 
 def keep_answer(db: Session, response: models.Response, index: int) -> Progress:
     """After going back: leave the stored answer as it is and move on."""
-    _check_current(response, index)
+    _check_current(db, response, index)
     view = view_at(db, response, index)
     if not (view.has_answer or view.skipped):
         raise InvalidAnswer("nothing to keep")
@@ -233,7 +245,7 @@ def skip(db: Session, response: models.Response, index: int) -> Progress:
 
 def go_back(db: Session, response: models.Response, index: int) -> QuestionView:
     """Return to the previous question; its stored answer stays until replaced."""
-    _check_current(response, index)
+    _check_current(db, response, index)
     if index == 0:
         raise InvalidAnswer("already at the first question")
     response.current_index = index - 1

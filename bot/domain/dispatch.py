@@ -16,6 +16,7 @@ from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from bot.domain.delivery import delivery_counts
+from bot.domain.errors import RemindTooSoon
 from bot.domain.questionnaire_store import questionnaire_by_id
 from bot.domain.schedule import SchedulePolicy, plan_reminders, workshop_zone
 from bot.domain.users import mark_blocked
@@ -30,6 +31,9 @@ LEASE = timedelta(minutes=2)
 
 MAX_ATTEMPTS = 4
 """Tries per reminder before it is reported as failed (403 is never retried)."""
+
+MANUAL_REMINDER_GAP = timedelta(minutes=10)
+"""Between two /remind of one workshop: a second one within it is refused, not sent."""
 
 
 def backoff(attempt: int, base_seconds: float) -> timedelta:
@@ -191,7 +195,18 @@ def remind_now(
     db: Session, workshop: models.Workshop, kind: str, notify_chat_id: int, language: str | None,
     now: datetime, worker: str, policy: SchedulePolicy,
 ) -> StartedSend:
-    """``/remind``: a reminder round that starts at once (no quiet hours: someone asked)."""
+    """``/remind``: a reminder round that starts at once (no quiet hours: someone asked).
+
+    Raises ``RemindTooSoon`` within ``MANUAL_REMINDER_GAP`` of the workshop's last manual
+    round. The workshop row is locked first, so two /remind at once on two replicas take
+    turns and the second one sees the first one's round.
+    """
+    db.refresh(workshop, with_for_update={"key_share": True})  # FOR NO KEY UPDATE: joins still go on
+    last = db.scalar(select(func.max(ScheduledSend.due_at)).where(
+        ScheduledSend.workshop_id == workshop.id, ScheduledSend.manual.is_(True),
+    ))
+    if last is not None and now < last + MANUAL_REMINDER_GAP:
+        raise RemindTooSoon(last + MANUAL_REMINDER_GAP)
     send = ScheduledSend(
         workshop_id=workshop.id, purpose=SendPurpose.REMINDER, questionnaire_kind=kind, manual=True,
         quiet_hours=False, due_at=now, notify_chat_id=notify_chat_id, notify_language=language,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 
 class DomainError(Exception):
     """Base class; handlers turn each subclass into a translated message."""
@@ -41,3 +43,11 @@ class WhenInThePast(DomainError):
 
 class FollowupAlreadySent(DomainError):
     """The follow-up survey went out already; it cannot be moved or cancelled."""
+
+
+class RemindTooSoon(DomainError):
+    """A manual /remind came within the gap after the last one; ``next_at`` is when it may."""
+
+    def __init__(self, next_at: datetime) -> None:
+        super().__init__(next_at)
+        self.next_at = next_at

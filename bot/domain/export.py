@@ -3,7 +3,8 @@
 The export is meant to be e-mailed around, so participants appear only as pseudonyms
 ("P01", "P02" … in the order they joined), never with a Telegram id or a name. Each
 participant carries their profile answers (type of organisation, gender: what organisers
-disaggregate by) and where they stand in the evaluation and in the follow-up, sent or
+disaggregate by; a value too few participants share is withheld, see ``_coarsened``)
+and where they stand in the evaluation and in the follow-up, sent or
 not. No words here: statuses are ``ExportStatus`` values, answers the stored values
 (ratings, texts, option ids), times UTC; ``bot.rendering.export_content`` words them.
 
@@ -16,7 +17,8 @@ the participants with their responses, and the answers with their options.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Hashable, Sequence
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from sqlalchemy import select
@@ -31,6 +33,7 @@ from bot.results.export import (
     ExportResponse,
     ExportStatus,
 )
+from bot.results.stats import hidden_keys
 from bot.results.statuses import ResponseStatus
 from bot.storage import models
 
@@ -79,8 +82,42 @@ def export_data(db: Session, workshop: models.Workshop, *, timezone: str = DEFAU
         timezone=timezone,
         profile=profile,
         questionnaires=tuple(forms[qid] for qid in sent.values()),
-        participants=tuple(participants),
+        participants=_coarsened(profile, participants),
     )
+
+
+WITHHELD = ExportAnswer(withheld=True)
+
+
+def _profile_value(answer: ExportAnswer | None) -> Hashable:
+    """What a profile cell would say; None when the participant did not say (skipped, or not yet)."""
+    if answer is None or answer.skipped:
+        return None
+    return answer.options or answer.rating or answer.text
+
+
+def _coarsened(profile: Questionnaire, participants: Sequence[ExportParticipant]) -> tuple[ExportParticipant, ...]:
+    """Participants with the profile values that would single somebody out withheld.
+
+    A pseudonymous row with the only woman of the workshop is hers: a profile value
+    shared by fewer than 3 participants, and the values that would give it away by
+    elimination, are withheld, by the same rule as the statistics' hidden groups
+    (``hidden_keys``: "not stated" counts as a value, ties hide the value listed last).
+    """
+    withheld: dict[str, frozenset[Hashable]] = {}
+    for question in profile.questions:
+        values = [_profile_value(p.profile.get(question.id)) for p in participants]
+        listed: list[Hashable] = [(option,) for option in question.option_ids()]  # questionnaire order
+        listed += [v for v in dict.fromkeys(values) if v is not None and v not in listed] + [None]
+        withheld[question.id] = hidden_keys({value: values.count(value) for value in listed})
+    coarsened = []
+    for participant in participants:
+        cells = dict(participant.profile)
+        for question in profile.questions:
+            if _profile_value(cells.get(question.id)) in withheld[question.id]:
+                cells[question.id] = WITHHELD
+        coarsened.append(replace(participant, profile=cells))
+    return tuple(coarsened)
 
 
 def _response(questionnaire: Questionnaire, answers: Answers, row: Any, *, blocked: bool) -> ExportResponse:

@@ -47,7 +47,7 @@ def join_workshop(db: Session, user: models.User, code: str) -> JoinResult:
     )
     if participant is not None:
         return JoinResult(JoinStatus.ALREADY_JOINED, workshop, participant)
-    if not join_window_open(workshop):
+    if not join_window_open(workshop) or workshop.data_deleted_at is not None:  # retention ended it
         return JoinResult(JoinStatus.EXPIRED, workshop)
     participant = models.Participant(workshop_id=workshop.id, user_id=user.id)
     db.add(participant)

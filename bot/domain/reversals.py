@@ -1,7 +1,8 @@
 """When a breakdown reverses the overall picture (Simpson's paradox and its cousins).
 
-Two situations are reported, both computed from visible groups only (hidden groups of
-fewer than 3 respondents are never used to draw conclusions):
+Two situations are reported, both computed from visible groups only (hidden groups —
+fewer than 3 respondents, and the groups hidden with them so that they cannot be
+subtracted out, see ``bot.results.stats.hidden_keys`` — are never used to draw conclusions):
 
 * comparing workshops broken down by a profile question: workshop A does better than B
   overall, yet worse than B within every group — Simpson's paradox proper;

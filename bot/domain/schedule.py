@@ -23,6 +23,9 @@ from bot.results.statuses import SendPurpose, SendStatus
 from bot.storage import models
 from bot.storage.models import ScheduledSend
 
+# A follow-up further away than this is a typo (9999-12-31, 99999999999w), never a plan; it
+# also keeps every moment far from datetime's year 9999 in any time zone.
+MAX_AHEAD = timedelta(days=10 * 366)
 _DATE = re.compile(r"(\d{4}-\d{2}-\d{2})(?:[ T](\d{1,2}):(\d{2}))?")
 
 
@@ -137,11 +140,13 @@ def parse_when(
         when, quiet = datetime.combine(day, at, tzinfo=zone), match.group(2) is None
     else:
         seconds = parse_duration_text(text)  # 14d, 14j, 4sem, 14 يوم…
-        if seconds is None or seconds <= 0:
-            raise BadWhen(text)
+        if seconds is None or seconds <= 0 or seconds > MAX_AHEAD.total_seconds():
+            raise BadWhen(text)  # 99999999999w would overflow timedelta and datetime
         when, quiet = due_after(workshop.closed_at, timedelta(seconds=seconds), zone, policy.quiet_hours)
     if when <= now:
         raise WhenInThePast(when)
+    if when - now > MAX_AHEAD:  # 9999-12-31 is a typo, and in UTC it may not even exist
+        raise BadWhen(text)
     return when, quiet
 
 

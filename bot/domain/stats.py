@@ -26,6 +26,7 @@ from bot.results.stats import (
     Tally,
     WorkshopFigures,
     merge,
+    suppress_small_groups,
 )
 from bot.results.statuses import ResponseStatus
 from bot.storage import models
@@ -199,7 +200,7 @@ def _groups(
                 if q == question_id and (w == workshop.id or not comparing) and (key is None or g == key)
             ]
             groups.append(Group(workshop.join_code if comparing else None, key, merge(matching)))
-    return tuple(groups)
+    return suppress_small_groups(groups)  # the one place small groups are hidden, with whoever gives them away
 
 
 def collect_stats(

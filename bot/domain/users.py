@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import delete, exists, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from bot.domain.erasure import delete_participations, delete_users_left_alone
 from bot.i18n.languages import SUPPORTED_LANGUAGES, language_from_telegram
 from bot.results.statuses import ResponseStatus
 from bot.storage import models
@@ -17,8 +18,7 @@ class TelegramIdentity:
     """What an update tells us about its sender (kept free of Telegram types)."""
 
     id: int
-    first_name: str
-    language_code: str | None
+    language_code: str | None  # the name is not even read: nothing would use it
 
 
 def get_or_create_user(db: Session, identity: TelegramIdentity) -> models.User:
@@ -27,15 +27,12 @@ def get_or_create_user(db: Session, identity: TelegramIdentity) -> models.User:
     if user is None:
         user = models.User(
             id=identity.id,
-            first_name=identity.first_name[:128],
             language=language_from_telegram(identity.language_code),
             blocked_bot=False,
         )
         db.add(user)
         db.flush()
         return user
-    if user.first_name != identity.first_name[:128]:
-        user.first_name = identity.first_name[:128]
     if user.blocked_bot:  # they are talking to us again
         mark_blocked(db, user.id, False)
     return user
@@ -71,20 +68,17 @@ def mark_blocked(db: Session, user_id: int, blocked: bool) -> None:
 
 
 def forget_user(db: Session, user_id: int) -> int:
-    """Delete a participant's data (/forget): participations, answers, and the user row.
+    """Delete a participant's data (/forget): participations, responses, answers, chosen
+    options, reminders sent to them, and the user row.
 
     Returns the number of workshops they had joined. An organiser's user row stays (their
     workshops belong to the programme), but their participations go like anyone's.
     """
-    joined = db.scalars(select(models.Participant).where(models.Participant.user_id == user_id)).all()
-    for participant in joined:
-        db.delete(participant)  # cascades to responses, answers, answer options
-    db.flush()
-    # Creators are always listed as organisers, so one table answers the question.
-    owns_workshops = db.scalar(select(exists().where(models.WorkshopOrganiser.user_id == user_id)))
-    if not owns_workshops:
-        db.execute(delete(models.User).where(models.User.id == user_id))
-    return len(joined)
+    joined = db.scalar(select(func.count()).select_from(models.Participant)
+                       .where(models.Participant.user_id == user_id)) or 0
+    delete_participations(db, models.Participant.user_id == user_id)
+    delete_users_left_alone(db, [user_id])
+    return joined
 
 
 def set_reminders(db: Session, user: models.User, enabled: bool) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 from collections.abc import Callable
 from datetime import datetime, timedelta
@@ -12,6 +13,7 @@ from sqlalchemy.orm import Session
 from bot.clock import utcnow
 from bot.domain.errors import WorkshopNotFound
 from bot.domain.questionnaire_store import store_questionnaire
+from bot.domain.typed_text import without_controls
 from bot.questionnaires.loader import default_questionnaire
 from bot.questionnaires.model import QuestionnaireKind
 from bot.results.statuses import ResponseStatus
@@ -20,6 +22,7 @@ from bot.storage import models
 
 TITLE_MAX = 200
 JOIN_CODE_BYTES = 9
+_CODE = re.compile(r"[A-Za-z0-9_-]{1,64}")
 """72 random bits, 12 URL-safe characters: guessing a live code is hopeless."""
 
 JOIN_WINDOW_AFTER_CLOSE = timedelta(days=7)
@@ -30,6 +33,12 @@ def new_join_code() -> str:
     return secrets.token_urlsafe(JOIN_CODE_BYTES)
 
 
+def clean_title(title: str) -> str:
+    """A title as stored: one line, no control characters, at most TITLE_MAX characters
+    ("" when nothing is left, e.g. a lone NUL byte)."""
+    return " ".join(without_controls(title).split())[:TITLE_MAX]
+
+
 def create_workshop(
     db: Session, organiser: models.User, title: str, join_codes: Callable[[], str] = new_join_code
 ) -> models.Workshop:
@@ -37,7 +46,7 @@ def create_workshop(
 
     ``join_codes`` makes codes: random in production, seeded in the demo (same run, same
     transcript)."""
-    title = " ".join(title.split())[:TITLE_MAX]
+    title = clean_title(title)
     if not title:
         raise ValueError("a workshop needs a title")
     workshop = models.Workshop(
@@ -59,7 +68,9 @@ def create_workshop(
 
 
 def workshop_by_code(db: Session, code: str) -> models.Workshop | None:
-    if not code or len(code) > 64:
+    """A code is a deep-link ``start`` parameter (``[A-Za-z0-9_-]{1,64}``); anything else is
+    no code, and never reaches the database (PostgreSQL refuses a NUL byte in a query)."""
+    if not _CODE.fullmatch(code):
         return None
     return db.scalar(select(models.Workshop).where(models.Workshop.join_code == code))
 

@@ -28,6 +28,8 @@ class Action(enum.StrEnum):
 
 _QUESTION_ACTIONS = {Action.ANSWER, Action.TOGGLE, Action.CONFIRM, Action.SKIP, Action.BACK, Action.KEEP}
 _VALUE = re.compile(r"[a-z0-9_]{1,24}")
+_ID = re.compile(r"[0-9]{1,18}")
+_INDEX = re.compile(r"[0-9]{1,4}")
 
 
 @dataclass(frozen=True)
@@ -74,8 +76,8 @@ def parse(data: str | None) -> Payload | None:
     if len(parts) != (3 if needs_value else 2):
         return None
     response_id, index = parts[0], parts[1]
-    if not (response_id.isdigit() and index.isdigit() and len(response_id) <= 18 and len(index) <= 4):
-        return None
+    if not (_ID.fullmatch(response_id) and _INDEX.fullmatch(index)):
+        return None  # str.isdigit() would accept "²" and "١", which int() refuses or reads
     value = parts[2] if needs_value else ""
     if needs_value and not _VALUE.fullmatch(value):
         return None

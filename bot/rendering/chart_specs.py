@@ -2,9 +2,9 @@
 
 The charts package only draws; this decides what each chart says, every phrase and figure
 already written by ``texts`` (percentages, means and medians as in messages and the
-report). Hidden groups (fewer than 3 respondents) are passed with zero counts, so their
-figures never reach an image, and their legend entry carries no n; groups nobody belongs
-to are left out.
+report). Hidden groups (fewer than 3 respondents, and those hidden with them so that they
+cannot be subtracted out) are passed with zero counts, so their figures never reach an
+image, and their legend entry carries no n but why; groups nobody belongs to are left out.
 """
 
 from __future__ import annotations
@@ -40,7 +40,8 @@ def _series(tr: Translator, stats: Stats, question_stats: QuestionStats) -> tupl
             continue
         name = texts.group_label(tr, stats, group)
         if group.hidden:
-            series.append(Series(name, (0,) * len(_counts(question_stats, group.tally)), 0, hidden=True))
+            series.append(Series(name, (0,) * len(_counts(question_stats, group.tally)), 0, hidden=True,
+                                 hidden_note=texts.withheld_group(tr) if group.withheld else ""))
         else:
             series.append(Series(texts.legend_label(name, group.tally.answered), _counts(question_stats, group.tally),
                                  group.tally.answered))

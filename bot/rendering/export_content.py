@@ -183,6 +183,8 @@ def _answer_cells(tr: Translator, questionnaire: Questionnaire, participant: Exp
 def _cell(tr: Translator, question: Question, answer: ExportAnswer | None) -> Cell:
     if answer is None:
         return None
+    if answer.withheld:  # a profile value too few participants share
+        return texts.export_withheld(tr)
     if answer.skipped:
         return ""
     if question.type is QuestionType.RATING:

@@ -120,7 +120,9 @@ def _breakdown(tr: Translator, stats: Stats, reversals: Sequence[Reversal]) -> C
     heading = texts.report_breakdown_heading(tr, stats.breakdown)
     notes = [texts.small_groups_rule(tr)]  # the heading says what the breakdown is
     if not _shows_a_group(stats):
-        return ChartSection(heading, (*notes, texts.report_no_group_shown(tr)), ())
+        withheld = any(g.withheld for q in stats.questions for g in q.groups)  # not all were small
+        why = texts.report_overall_only(tr) if withheld else texts.report_no_group_shown(tr)
+        return ChartSection(heading, (*notes, why), ())
     for reversal in reversals:
         question_stats = next(q for q in stats.questions if q.question.id == reversal.question.id)
         notes.append(texts.plain(texts.reversal_note(tr, stats, reversal, _view(stats, question_stats))))

@@ -42,6 +42,7 @@ class ExportAnswer:
     rating: int | None = None
     text: str | None = None
     options: tuple[str, ...] = ()
+    withheld: bool = False  # a profile value too few share (or that would give them away): not exported
 
 
 @dataclass(frozen=True)

@@ -7,9 +7,10 @@ from __future__ import annotations
 
 import enum
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Hashable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import datetime
+from typing import TypeVar
 
 from bot.questionnaires.model import Question, Questionnaire
 
@@ -67,11 +68,12 @@ class Group:
     workshop_code: str | None  # set when comparing workshops
     profile_key: str | None  # set when broken down by a profile question ("" = not stated)
     tally: Tally
+    withheld: bool = False  # big enough, hidden so that a smaller group cannot be subtracted out
 
     @property
     def hidden(self) -> bool:
         """Only profile groups are hidden: a whole workshop is what its organisers see anyway."""
-        return self.profile_key is not None and self.tally.answered < MIN_GROUP_SIZE
+        return self.profile_key is not None and (self.tally.answered < MIN_GROUP_SIZE or self.withheld)
 
 
 @dataclass(frozen=True)
@@ -178,3 +180,52 @@ def merge(tallies: Iterable[Tally]) -> Tally:
         for rating, count in tally.rating_counts.items():
             ratings[rating] += count
     return Tally(answered, skipped, dict(options), dict(ratings))
+
+
+K = TypeVar("K", bound=Hashable)
+
+
+def hidden_keys(sizes: Mapping[K, int], minimum: int = MIN_GROUP_SIZE) -> frozenset[K]:
+    """The groups of one breakdown to hide, given how many respondents each has.
+
+    Hiding a small group is not enough when the overall figures are shown: overall minus
+    the groups shown gives the hidden ones away (4 men rate 5, 1 woman rates 1: the
+    overall count of "1" is hers). So, complementary suppression: groups of fewer than
+    *minimum* are hidden; if the hidden ones together count fewer than *minimum* (a single
+    small group always does), the next smallest group is hidden too (ties: the one listed
+    last — "prefer not to say" and "not stated" come last); if that leaves fewer than two
+    groups shown, all are hidden and only the overall is left. Groups of nobody show
+    nothing and are ignored. Whatever is hidden can then only be worked out as a whole of
+    at least *minimum* people (two hidden groups of 1 count as one small group: together
+    they would give away two people who answered alike).
+    """
+    present = {key: n for key, n in sizes.items() if n > 0}
+    hidden = {key for key, n in present.items() if n < minimum}
+    shown = [key for key in present if key not in hidden]
+    if hidden and sum(present[key] for key in hidden) < minimum and shown:
+        next_smallest = min(reversed(shown), key=lambda key: present[key])
+        hidden.add(next_smallest)
+        shown.remove(next_smallest)
+        if len(shown) < 2:
+            hidden.update(shown)
+    return frozenset(hidden)
+
+
+def suppress_small_groups(groups: Sequence[Group]) -> tuple[Group, ...]:
+    """*groups* with the groups that would give a small one away marked ``withheld``.
+
+    Decided once, where breakdowns are built, so that charts, the /stats text, the report
+    and reversal notes all hide the same groups. Each workshop's profile groups are one
+    breakdown (its overall figures are shown when workshops are compared); workshop
+    groups without a profile are never hidden.
+    """
+    hidden: set[tuple[str | None, str | None]] = set()
+    for code in dict.fromkeys(g.workshop_code for g in groups if g.profile_key is not None):
+        sizes = {g.profile_key: g.tally.answered for g in groups if g.workshop_code == code and g.profile_key is not None}
+        hidden.update((code, key) for key in hidden_keys(sizes))
+    return tuple(
+        replace(g, withheld=True)
+        if g.profile_key is not None and (g.workshop_code, g.profile_key) in hidden and g.tally.answered >= MIN_GROUP_SIZE
+        else g
+        for g in groups
+    )

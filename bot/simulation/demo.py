@@ -20,7 +20,7 @@ import asyncio
 import random
 import re
 import string
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -98,27 +98,39 @@ def _labels(message: BotMessage, action: Action) -> list[str]:
     return [b.text for row in message.buttons for b in row if _action(b.callback_data) == action.value]
 
 
-async def _answer_current(live: LiveBot, person: Person, texts: Sequence[str]) -> bool:
-    """Answer the question in front of the person; False when nothing is asked."""
-    question, rng = _current_question(person.user), person.rng
-    if question is None:
-        return False
+async def answer_question(user: FakeUser, question: BotMessage, rng: random.Random, texts: Sequence[str],
+                          after_each: Callable[[], Awaitable[None]]) -> None:
+    """Answer one question the way a participant does, calling ``after_each`` after every tap or
+    message: ticks then ✓ on a multi-select, a rating leaning to the top, a choice, or a typed
+    suggestion (sometimes skipped). The demo settles after each; ``bench/load.py`` waits for the
+    bot's answer in the chat, so both drive the same person."""
     toggles, choices = _labels(question, Action.TOGGLE), _labels(question, Action.ANSWER)
     if toggles:
         for label in rng.sample(toggles, k=rng.randint(1, min(3, len(toggles)))):
-            await person.user.tap(label, question)
-            await live.settle()
-        ticked = person.user.bot_message(question.message_id) or question  # re-rendered with ✓
-        await person.user.tap(_labels(ticked, Action.CONFIRM)[0], ticked)
+            await user.tap(label, question)
+            await after_each()
+        ticked = user.bot_message(question.message_id) or question  # re-rendered with ✓
+        confirm = _labels(ticked, Action.CONFIRM)
+        if not confirm:  # no tick shown yet (a bot too slow to answer): look again
+            return
+        await user.tap(confirm[0], ticked)
     elif choices:
         # ratings lean to the top of the scale, as they do in real evaluations
         weights = [1 + i for i in range(len(choices))] if choices[0] == "1" else [1] * len(choices)
-        await person.user.tap(rng.choices(choices, weights=weights)[0], question)
+        await user.tap(rng.choices(choices, weights=weights)[0], question)
     elif rng.random() < 0.3:
-        await person.user.tap(_labels(question, Action.SKIP)[0], question)
+        await user.tap(_labels(question, Action.SKIP)[0], question)
     else:
-        await person.user.send(rng.choice(texts))
-    await live.settle()
+        await user.send(rng.choice(texts))
+    await after_each()
+
+
+async def _answer_current(live: LiveBot, person: Person, texts: Sequence[str]) -> bool:
+    """Answer the question in front of the person; False when nothing is asked."""
+    question = _current_question(person.user)
+    if question is None:
+        return False
+    await answer_question(person.user, question, person.rng, texts, live.settle)
     live.pass_time(A_TAP)
     return True
 

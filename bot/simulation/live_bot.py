@@ -28,6 +28,7 @@ from bot.domain.workshops import new_join_code
 from bot.storage.engine import DbSession
 from bot.telegram_bot.application import ALLOWED_UPDATES, build_application
 from bot.telegram_bot.progress import refresh_progress
+from bot.telegram_bot.rate_limit import TelegramRateLimiter
 from bot.telegram_bot.services import services_of
 from telegram_sim import FakeBotApi
 
@@ -40,7 +41,7 @@ class LiveBot:
         session_factory: Callable[[], DbSession],
         *,
         organiser_ids: frozenset[int] = frozenset(),
-        rate_limiter: bool = False,
+        rate_limiter: bool | TelegramRateLimiter = False,
         settings: Settings | None = None,
         clock: ManualClock | None = None,
         join_codes: Callable[[], str] = new_join_code,

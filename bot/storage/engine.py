@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 DbSession = Session
@@ -45,3 +47,13 @@ def make_engine(database_url: str, **kwargs: Any) -> Engine:
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
     # expire_on_commit=False: objects stay readable after the commit that precedes a send.
     return sessionmaker(engine, expire_on_commit=False)
+
+
+def database_answers(session_factory: Callable[[], Session]) -> bool:
+    """``SELECT 1`` through the bot's own sessions: what the webhook's ``/healthz`` reports."""
+    try:
+        with session_factory() as db:
+            db.execute(text("SELECT 1"))
+    except SQLAlchemyError:
+        return False
+    return True

@@ -68,7 +68,7 @@ class User(Base):
     __tablename__ = "users"
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
-    first_name: Mapped[str] = mapped_column(String(128), default="")
+    # No name: nothing shows it (law 09-08 / 2004-63: store only what is used).
     language: Mapped[str | None] = mapped_column(String(8))
     blocked_bot: Mapped[bool] = mapped_column(Boolean, default=False)
     # One tap under a reminder (or /reminders off) turns them off for every workshop.
@@ -105,6 +105,15 @@ class Workshop(Base):
     group_chat_id: Mapped[int | None] = mapped_column(BigInteger)
     # The workshop's own time zone for quiet hours (None: the TIMEZONE setting).
     timezone: Mapped[str | None] = mapped_column(String(64))
+    # Retention (bot.domain.retention): the organisers were warned once, then participant
+    # data went and only these counts stay (evaluation and follow-up sent / completed).
+    retention_warned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    data_deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    kept_joined: Mapped[int | None] = mapped_column(Integer)
+    kept_evaluation_sent: Mapped[int | None] = mapped_column(Integer)
+    kept_evaluation_completed: Mapped[int | None] = mapped_column(Integer)
+    kept_followup_sent: Mapped[int | None] = mapped_column(Integer)
+    kept_followup_completed: Mapped[int | None] = mapped_column(Integer)
 
     organisers: Mapped[list[WorkshopOrganiser]] = relationship(
         back_populates="workshop", cascade="all, delete-orphan"
@@ -267,3 +276,15 @@ class Delivery(Base):
     lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     error: Mapped[str | None] = mapped_column(Text)
+
+
+class ProcessedUpdate(Base):
+    """A Telegram update already handled: Telegram redelivers webhook updates after a
+    timeout, and two replicas may both receive one. The row is written in the handler's
+    own transaction (``bot.domain.updates.claim_update``), so it exists exactly when the
+    handler's work does; rows older than a day are pruned."""
+
+    __tablename__ = "processed_updates"
+
+    update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    processed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)

@@ -46,6 +46,8 @@ PARTICIPANT_COMMANDS = {
     "language": participant.language_command,
     "forget": participant.forget_command,
     "reminders": participant.reminders_command,
+    "privacy": participant.privacy_command,
+    "mydata": participant.mydata_command,
     "whoami": organiser.whoami_command,
     "help": organiser.help_command,
 }
@@ -69,7 +71,7 @@ def build_application(
     settings: Settings,
     session_factory: Callable[[], DbSession],
     *,
-    rate_limiter: bool = True,
+    rate_limiter: bool | TelegramRateLimiter = True,
     periodic_jobs: bool = True,
     join_codes: Callable[[], str] = new_join_code,
 ) -> Application[Any, Any, Any, Any, Any, Any]:
@@ -87,7 +89,9 @@ def build_application(
         .base_file_url(settings.file_base_url)
         .post_init(_post_init)
     )
-    if rate_limiter:
+    if isinstance(rate_limiter, TelegramRateLimiter):  # one a test holds on to
+        builder = builder.rate_limiter(rate_limiter)
+    elif rate_limiter:
         builder = builder.rate_limiter(TelegramRateLimiter(max_retries=3))
     application = builder.build()
     outbox = Outbox(session_factory, retry_backoff=settings.retry_backoff)
@@ -96,6 +100,9 @@ def build_application(
         dispatcher=Dispatcher(settings, session_factory, outbox, timers=periodic_jobs), join_codes=join_codes,
     )
 
+    # First: a command sent as the group (an anonymous admin) or as a channel names no person.
+    application.add_handler(MessageHandler(filters.COMMAND & GROUPS & NEW_MESSAGE & filters.SenderChat.ALL,
+                                           fallbacks.anonymous_command))
     for name, callback in {**PARTICIPANT_COMMANDS, **ORGANISER_COMMANDS}.items():
         application.add_handler(CommandHandler(name, handler(callback), filters=PRIVATE & NEW_MESSAGE))
     for name, callback in GROUP_COMMANDS.items():

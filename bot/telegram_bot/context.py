@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
@@ -18,6 +19,7 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import ContextTypes
 
+from bot.domain.updates import claim_update
 from bot.domain.users import TelegramIdentity, get_or_create_user, mark_blocked
 from bot.i18n import Translator, translator
 from bot.rendering import texts
@@ -38,6 +40,7 @@ class BotContext:
     user: User
     services: Services
     _callback_answered: bool = field(default=False, repr=False)
+    workshop_code: str | None = None  # set by handlers once they know the workshop: for the log line
 
     @property
     def tr(self) -> Translator:
@@ -116,7 +119,7 @@ def identity_of(update: Update) -> TelegramIdentity | None:
     user = update.effective_user
     if user is None or user.is_bot:
         return None
-    return TelegramIdentity(id=user.id, first_name=user.first_name or "", language_code=user.language_code)
+    return TelegramIdentity(id=user.id, language_code=user.language_code)
 
 
 def handler(fn: Handler) -> Callable[[Update, ContextTypes.DEFAULT_TYPE], Awaitable[None]]:
@@ -129,24 +132,39 @@ def handler(fn: Handler) -> Callable[[Update, ContextTypes.DEFAULT_TYPE], Awaita
             return
         services = services_of(context.application)
         with services.session_factory() as db:
+            if not claim_update(db, update.update_id):  # redelivered, or another replica has it
+                log.info("update %s already handled: skipped", update.update_id)
+                return
             user = get_or_create_user(db, identity)
             ctx = BotContext(update=update, ptb=context, db=db, user=user, services=services)
+            started, outcome = time.perf_counter(), "ok"
             try:
                 await fn(ctx)
                 db.commit()
             except Forbidden as error:
+                outcome = "blocked"
                 db.rollback()
                 log.info("user %s blocked the bot: %s", identity.id, error.message)
                 mark_blocked(db, identity.id, True)
                 db.commit()
             except Exception:
+                outcome = "error"
                 db.rollback()
                 log.exception("handler %s failed on update %s", fn.__name__, update.update_id)
                 await _apologise(ctx)
             finally:
                 await ctx.answer_callback()
+                _log_update(ctx, fn.__name__, outcome, started)
 
     return wrapped
+
+
+def _log_update(ctx: BotContext, handler_name: str, outcome: str, started: float) -> None:
+    """One line per handled update, for incidents: ids, timing, outcome; never message text."""
+    log.info("update handled", extra={
+        "update_id": ctx.update.update_id, "handler": handler_name, "workshop": ctx.workshop_code,
+        "duration_ms": round((time.perf_counter() - started) * 1000, 1), "outcome": outcome,
+    })
 
 
 async def _apologise(ctx: BotContext) -> None:

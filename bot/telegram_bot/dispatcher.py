@@ -16,7 +16,7 @@ import os
 import socket
 import uuid
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
 from telegram import Bot
@@ -27,10 +27,13 @@ from telegram.ext import Application, ContextTypes
 from bot.clock import utcnow
 from bot.config import Settings
 from bot.domain import dispatch
+from bot.domain.updates import KEEP_SECONDS, prune_processed_updates
 from bot.i18n import translator
 from bot.rendering import keyboards, texts
 from bot.storage.engine import DbSession
 from bot.telegram_bot.outbox import Outbox
+from bot.telegram_bot.rate_limit import TelegramRateLimiter
+from bot.telegram_bot.retention import RetentionJob
 from bot.telegram_bot.services import services_of
 
 log = logging.getLogger(__name__)
@@ -40,6 +43,7 @@ CLAIM_BATCH = 32  # reminders leased per transaction: about a second of sending,
 CONCURRENCY = 32  # reminders in flight at once; the rate limiter does the pacing
 WAKE_JOB = "dispatch-wake"
 BROADCAST = {"broadcast": True}  # rate_limit_args: space messages to one chat by a second
+PRUNE_EVERY = timedelta(hours=1)  # handled update ids are forgotten after a day, checked hourly
 
 
 def worker_name() -> str:
@@ -62,6 +66,8 @@ class Dispatcher:
         self._again = False
         self._idle = asyncio.Event()
         self._idle.set()
+        self._pruned_at: datetime | None = None
+        self._retention = RetentionJob(settings, session_factory)
 
     def kick(self, application: Application[Any, Any, Any, Any, Any, Any]) -> None:
         """Look at the schedule now, in the background (a wake during a run runs again after)."""
@@ -99,9 +105,23 @@ class Dispatcher:
                 db.commit()
             for send in started:
                 log.info("send %s (%s) started: %d targets", send.send_id, send.purpose.value, send.targets)
+            self._prune_updates()
             await self._outbox.drain_locked(bot)
             await self._send_reminders(bot)
             await self._report(bot)
+            await self._retention.run(bot)
+
+    def _prune_updates(self) -> None:
+        """Forget handled update ids older than a day (Telegram stops redelivering sooner)."""
+        now = utcnow()
+        if self._pruned_at is not None and now - self._pruned_at < PRUNE_EVERY:
+            return
+        with self._session_factory() as db:
+            removed = prune_processed_updates(db, now - timedelta(seconds=KEEP_SECONDS))
+            db.commit()
+        self._pruned_at = now
+        if removed:
+            log.info("forgot %d handled update ids older than a day", removed)
 
     async def _send_reminders(self, bot: Bot) -> None:
         """Keep up to CONCURRENCY reminders in flight; lease the next batch before a lull.
@@ -137,6 +157,18 @@ class Dispatcher:
         job = await self._in_session(dispatch.prepare_reminder, delivery_id, self.worker, utcnow(), self._lease)
         if job is None:
             return
+        limiter = getattr(bot, "rate_limiter", None)
+        rate_limit_args: dict[str, bool] | None = None
+        if isinstance(limiter, TelegramRateLimiter):
+            # Wait for the slot first, then look again: a participant who finished (or
+            # answered more) while this reminder queued must not read yesterday's progress.
+            await limiter.reserve(job.chat_id, broadcast=True)
+            job = await self._in_session(dispatch.prepare_reminder, delivery_id, self.worker, utcnow(), self._lease)
+            if job is None:
+                return
+            rate_limit_args = {**BROADCAST, "reserved": True}
+        elif limiter is not None:
+            rate_limit_args = BROADCAST
         tr = translator(job.language)
         try:
             await bot.send_message(
@@ -144,7 +176,7 @@ class Dispatcher:
                 texts.reminder_text(tr, job),
                 parse_mode=ParseMode.HTML,
                 reply_markup=keyboards.reminder_keyboard(tr, job.response_id, started=job.answered > 0),
-                rate_limit_args=BROADCAST if getattr(bot, "rate_limiter", None) else None,
+                rate_limit_args=rate_limit_args,
             )
         except Forbidden:
             await self._in_session(dispatch.record_blocked, delivery_id, job.chat_id)

@@ -21,11 +21,13 @@ from bot.domain.errors import (
     BadWhen,
     FollowupAlreadySent,
     NotClosed,
+    RemindTooSoon,
     WhenInThePast,
     WorkshopNotFound,
 )
 from bot.domain.export import export_data
 from bot.domain.outcomes import outcomes
+from bot.domain.retention import kept_figures
 from bot.domain.reversals import find_reversals
 from bot.domain.schedule import (
     cancel_followup,
@@ -41,6 +43,7 @@ from bot.domain.schedule import (
 from bot.domain.stats import NotComparable, collect_stats
 from bot.domain.stats_query import BadStatsQuery, parse_stats_arguments
 from bot.domain.workshops import (
+    clean_title,
     close_workshop,
     create_workshop,
     link_group,
@@ -84,10 +87,12 @@ async def _organiser_workshop(ctx: BotContext) -> Workshop | None:
         return None
     code = (ctx.ptb.args or [""])[0]
     try:
-        return workshop_for_organiser(ctx.db, ctx.user.id, code or None)
+        workshop = workshop_for_organiser(ctx.db, ctx.user.id, code or None)
     except WorkshopNotFound:
         await ctx.reply(texts.workshop_not_found(ctx.tr, code))
         return None
+    ctx.workshop_code = workshop.join_code
+    return workshop
 
 
 def results_chat(ctx: BotContext, workshop: Workshop) -> int:
@@ -113,15 +118,25 @@ async def _deliver_results(ctx: BotContext, workshop: Workshop, send: Send) -> N
     await send(ctx.chat_id)
 
 
+async def _deliver_compared(ctx: BotContext, workshops: list[Workshop], send: Send) -> None:
+    """/stats and /report: one workshop's results go to its organisers' group; a comparison
+    answers where it was asked, since A's group must not receive B's figures."""
+    if len({w.id for w in workshops}) > 1:
+        await send(ctx.chat_id)
+    else:
+        await _deliver_results(ctx, workshops[0], send)
+
+
 async def new_workshop(ctx: BotContext) -> None:
     if not ctx.is_organiser:  # a newcomer: tell them the id the administrator needs
         await ctx.reply(texts.not_organiser_new(ctx.tr, ctx.user.id))
         return
     title = " ".join(ctx.ptb.args or [])
-    if not title.strip():
+    if not clean_title(title):  # nothing, or only control characters
         await ctx.reply(texts.new_usage(ctx.tr))
         return
     workshop = create_workshop(ctx.db, ctx.user, title, ctx.services.join_codes)
+    ctx.workshop_code = workshop.join_code
     link = join_link(ctx.ptb.bot.username, workshop.join_code)
     await ctx.reply(texts.workshop_created(ctx.tr, workshop.title, link, workshop.join_code))
     await ctx.reply_photo(qr_png(link), texts.qr_caption(ctx.tr, workshop.title, link), f"qr-{workshop.join_code}.png")
@@ -163,8 +178,12 @@ async def remind(ctx: BotContext) -> None:
         return
     dispatcher = ctx.services.dispatcher
     kind = questionnaire_to_remind(ctx.db, workshop)
-    started = remind_now(ctx.db, workshop, kind.value, results_chat(ctx, workshop), ctx.user.language,
-                         utcnow(), dispatcher.worker, ctx.services.settings.schedule_policy)
+    try:
+        started = remind_now(ctx.db, workshop, kind.value, results_chat(ctx, workshop), ctx.user.language,
+                             utcnow(), dispatcher.worker, ctx.services.settings.schedule_policy)
+    except RemindTooSoon as error:
+        await ctx.reply(texts.remind_too_soon(ctx.tr, workshop.title, error.next_at, _zone(ctx, workshop)))
+        return
     await ctx.reply(texts.remind_started(ctx.tr, started.targets))
     dispatcher.kick(ctx.ptb.application)
 
@@ -175,7 +194,9 @@ async def _workshop_and_rest(ctx: BotContext, looks_like_rest: Callable[[str], b
         return None
     args = list(ctx.ptb.args or [])
     try:
-        return workshop_for_organiser(ctx.db, ctx.user.id, args[0]), args[1:]
+        workshop = workshop_for_organiser(ctx.db, ctx.user.id, args[0])
+        ctx.workshop_code = workshop.join_code
+        return workshop, args[1:]
     except IndexError:
         pass
     except WorkshopNotFound:
@@ -183,10 +204,12 @@ async def _workshop_and_rest(ctx: BotContext, looks_like_rest: Callable[[str], b
             await ctx.reply(texts.workshop_not_found(ctx.tr, args[0]))
             return None
     try:
-        return workshop_for_organiser(ctx.db, ctx.user.id, None), args
+        workshop = workshop_for_organiser(ctx.db, ctx.user.id, None)
     except WorkshopNotFound:
         await ctx.reply(texts.workshop_not_found(ctx.tr, ""))
         return None
+    ctx.workshop_code = workshop.join_code
+    return workshop, args
 
 
 def _looks_like_when(word: str) -> bool:
@@ -258,6 +281,8 @@ async def _requested_stats(ctx: BotContext) -> tuple[list[Workshop], Stats] | No
     try:
         query = parse_stats_arguments(ctx.ptb.args or [])
         workshops = workshops_for_organiser(ctx.db, ctx.user.id, list(query.codes))
+        if await _data_deleted(ctx, workshops):
+            return None
         return workshops, collect_stats(ctx.db, workshops, query.breakdown)
     except BadStatsQuery:
         await ctx.reply(texts.bad_stats_query(ctx.tr))
@@ -284,7 +309,7 @@ async def stats(ctx: BotContext) -> None:
         for chunk in summary:
             await ctx.send_text(chat_id, chunk)
 
-    await _deliver_results(ctx, workshops[0], send)
+    await _deliver_compared(ctx, workshops, send)
 
 
 async def report(ctx: BotContext) -> None:
@@ -319,7 +344,7 @@ async def report(ctx: BotContext) -> None:
     async def send(chat_id: int) -> None:
         await ctx.send_document(chat_id, pdf, f"report-{codes}.pdf", texts.report_caption(ctx.tr, collected.title))
 
-    await _deliver_results(ctx, workshops[0], send)
+    await _deliver_compared(ctx, workshops, send)
 
 
 def render_stats_charts(collected: Stats, language: str) -> list[bytes]:
@@ -327,9 +352,23 @@ def render_stats_charts(collected: Stats, language: str) -> list[bytes]:
     return render_charts(chart_specs(collected, translator(language)))
 
 
+async def _data_deleted(ctx: BotContext, workshops: list[Workshop]) -> bool:
+    """Say so for workshops whose participant data retention deleted: when, and what is kept."""
+    kept = [k for w in workshops if (k := kept_figures(w, _zone(ctx, w))) is not None]
+    for figures in kept:
+        await ctx.reply(texts.data_deleted(ctx.tr, figures))
+    return bool(kept)
+
+
 async def export(ctx: BotContext) -> None:
+    """The export is personal data (pseudonymous answers): it only ever goes to the organiser's
+    private chat, never to a group, linked or not (law 09-08 / 2004-63: no wider disclosure)."""
+    chat = ctx.update.effective_chat
+    if chat is not None and chat.type != "private":
+        await ctx.reply(texts.export_in_private(ctx.tr))
+        return
     workshop = await _organiser_workshop(ctx)
-    if workshop is None:
+    if workshop is None or await _data_deleted(ctx, [workshop]):
         return
     data = export_data(ctx.db, workshop, timezone=_zone(ctx, workshop))
     separator = csv_separator(ctx.tr.language)
@@ -342,7 +381,7 @@ async def export(ctx: BotContext) -> None:
         await ctx.send_document(chat_id, csv_data, csv_name, texts.export_csv_caption(ctx.tr, workshop.title, separator))
         await ctx.send_document(chat_id, xlsx_data, f"{stem}.xlsx", texts.export_xlsx_caption(ctx.tr, workshop.title))
 
-    await _deliver_results(ctx, workshop, send)
+    await send(ctx.user.id)
 
 
 async def link(ctx: BotContext) -> None:

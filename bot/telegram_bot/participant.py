@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
+from bot.clock import utcnow
 from bot.domain import answering
 from bot.domain.errors import InvalidAnswer, NothingSelected, StaleQuestion
 from bot.domain.participation import (
@@ -12,11 +15,13 @@ from bot.domain.participation import (
     pending_responses_of,
     workshop_of_response,
 )
+from bot.domain.personal_data import personal_data
 from bot.domain.users import forget_user, set_language, set_reminders
 from bot.i18n import SUPPORTED_LANGUAGES
 from bot.questionnaires.model import QuestionnaireKind
 from bot.rendering import keyboards, texts
 from bot.rendering.callback_data import Action, Payload
+from bot.rendering.personal_data import personal_data_json
 from bot.results.statuses import ResponseStatus
 from bot.storage.models import Response
 from bot.telegram_bot.context import BotContext
@@ -49,6 +54,7 @@ async def _join(ctx: BotContext, code: str) -> None:
         await ctx.reply(texts.join_not_found(ctx.tr))
         return
     assert result.workshop is not None
+    ctx.workshop_code = result.workshop.join_code
     if result.status is JoinStatus.EXPIRED:
         await ctx.reply(texts.join_expired(ctx.tr, result.workshop.title))
         return
@@ -128,6 +134,27 @@ async def on_forget(ctx: BotContext, payload: Payload) -> None:
         await ctx.edit(query.message.message_id, texts.forget_cancelled(tr))
 
 
+# --- privacy ----------------------------------------------------------------------------
+
+
+async def privacy_command(ctx: BotContext) -> None:
+    """What is stored, why, who sees it, how long, and the operator's declaration."""
+    settings = ctx.services.settings
+    await ctx.reply(texts.privacy_text(ctx.tr, operator_name=settings.operator_name,
+                                       declaration=settings.data_protection_declaration,
+                                       retention_seconds=settings.retention))
+
+
+async def mydata_command(ctx: BotContext) -> None:
+    """Everything stored about the sender, as a JSON file in this private chat."""
+    data = personal_data(ctx.db, ctx.user.id, timedelta(seconds=ctx.services.settings.retention))
+    if data is None:  # the wrapper has just created the user row: never in practice
+        await ctx.reply(texts.forget_done(ctx.tr, 0))
+        return
+    content = personal_data_json(ctx.tr, data, generated_at=utcnow(), about=texts.mydata_about(ctx.tr))
+    await ctx.send_document(ctx.user.id, content, f"my-data-{ctx.user.id}.json", texts.mydata_caption(ctx.tr))
+
+
 # --- reminders --------------------------------------------------------------------------
 
 
@@ -200,9 +227,13 @@ async def on_question_button(ctx: BotContext, payload: Payload) -> None:
                 return
             case Action.BACK:
                 view = answering.go_back(db, response, index)
+                # Rendered before the move is committed (by answering the tap): a text that
+                # cannot be made leaves the participant where they were. The edit itself falls
+                # back to plain text if Telegram refuses the HTML (edit_message).
+                text = texts.question_text(ctx.tr, view)
                 await ctx.answer_callback()
                 if message_id is not None:
-                    await edit_message(ctx.ptb.bot, ctx.user.id, message_id, texts.question_text(ctx.tr, view), view, ctx.tr)
+                    await edit_message(ctx.ptb.bot, ctx.user.id, message_id, text, view, ctx.tr)
                     response.question_message_id = message_id
                 return
             case Action.ANSWER:
@@ -249,5 +280,8 @@ async def on_text(ctx: BotContext) -> None:
         progress = answering.answer_text(ctx.db, response, view.index, message.text[:MAX_TYPED_TEXT])
     except InvalidAnswer:
         await ctx.reply(texts.empty_text(ctx.tr))
+        return
+    except StaleQuestion:  # a tap on this question won the race (another replica): it moved on
+        await ctx.reply(texts.use_the_buttons(ctx.tr))
         return
     await show_progress(ctx.ptb.bot, ctx.db, response, ctx.user, progress, response.question_message_id)

@@ -28,13 +28,23 @@ from bot.storage.models import Response, User
 log = logging.getLogger(__name__)
 
 
+def refused_markup(error: BadRequest) -> bool:
+    """Telegram refused the text itself (its HTML or its length), not the chat or the message."""
+    message = error.message.lower()  # PTB capitalises Telegram's description
+    return "can't parse entities" in message or "too long" in message
+
+
 async def send_question(bot: Bot, chat_id: int, tr: Translator, view: QuestionView) -> int:
-    message = await bot.send_message(
-        chat_id,
-        texts.question_text(tr, view),
-        parse_mode=ParseMode.HTML,
-        reply_markup=keyboards.question_keyboard(tr, view),
-    )
+    text, keyboard = texts.question_text(tr, view), keyboards.question_keyboard(tr, view)
+    try:
+        message = await bot.send_message(chat_id, text, parse_mode=ParseMode.HTML, reply_markup=keyboard)
+    except BadRequest as error:
+        if not refused_markup(error):
+            raise
+        # A question must always reach the participant, or they are stuck at it (even /start
+        # shows it again): without the markup, a refusal cannot repeat itself.
+        log.error("question refused by Telegram (%s); sent without markup", error.message)
+        message = await bot.send_message(chat_id, texts.plain_fallback(text), reply_markup=keyboard)
     return message.message_id
 
 
@@ -50,6 +60,25 @@ async def edit_message(
             parse_mode=ParseMode.HTML,
             reply_markup=keyboards.question_keyboard(tr, view) if view else None,
         )
+    except BadRequest as error:
+        if "not modified" in error.message:
+            return True
+        if "not found" in error.message or "can't be edited" in error.message:
+            return False
+        if not refused_markup(error):
+            raise
+        log.error("edit refused by Telegram (%s); made without markup", error.message)
+        return await edit_message_plain(bot, chat_id, message_id, texts.plain_fallback(text), view, tr)
+    return True
+
+
+async def edit_message_plain(
+    bot: Bot, chat_id: int, message_id: int, text: str, view: QuestionView | None, tr: Translator
+) -> bool:
+    """The same edit as plain text (no parse mode): what is left when Telegram refused the HTML."""
+    try:
+        await bot.edit_message_text(text, chat_id=chat_id, message_id=message_id,
+                                    reply_markup=keyboards.question_keyboard(tr, view) if view else None)
     except BadRequest as error:
         if "not modified" in error.message:
             return True

@@ -191,12 +191,15 @@ class TelegramRateLimiter(BaseRateLimiter[dict[str, Any]]):
         """Wait for a slot, call ``callback``; after a 429 wait ``retry_after`` and retry."""
         chat_id = data.get("chat_id")
         key = None if chat_id is None else _chat_key(chat_id)
-        broadcast = isinstance(rate_limit_args, dict) and rate_limit_args.get("broadcast") is True
+        options = rate_limit_args if isinstance(rate_limit_args, dict) else {}
+        broadcast = options.get("broadcast") is True
+        # the slot was taken by ``reserve`` before the message was made (a retry takes its own)
+        reserved = options.get("reserved") is True
         attempt = 0
         while True:
             if key is None:
                 self.released_count += 1
-            else:
+            elif not (reserved and attempt == 0):
                 await self._acquire(key, broadcast)
             try:
                 return await callback(*args, **kwargs)
@@ -213,6 +216,16 @@ class TelegramRateLimiter(BaseRateLimiter[dict[str, Any]]):
                 # Telegram's flood wait is per bot: hold every chat-bound request meanwhile
                 self._flood_until = max(self._flood_until, time.monotonic() + pause)
                 await asyncio.sleep(pause)
+
+    async def reserve(self, chat_id: int | str, *, broadcast: bool = False) -> None:
+        """Wait for a slot to ``chat_id`` now and take it; the request that follows must pass
+        ``rate_limit_args={"reserved": True, …}``.
+
+        For a message whose content depends on when it leaves (a reminder saying "you
+        answered 8 of 13"): the sender waits here, then reads the database and makes the
+        message, so nothing it says is older than the wait.
+        """
+        await self._acquire(_chat_key(chat_id), broadcast)
 
     async def _acquire(self, key: ChatKey, broadcast: bool) -> None:
         """Return once a request to chat ``key`` may be released, the release recorded."""

@@ -28,7 +28,16 @@ CALLBACK_ROUTES: dict[Action, CallbackHandler] = {
 async def route_callback(ctx: BotContext) -> None:
     query = ctx.update.callback_query
     payload = parse(query.data if query else None)
-    if payload is None:
+    if payload is None or not _from_own_private_chat(ctx):
         await unknown_button(ctx)
         return
     await CALLBACK_ROUTES[payload.action](ctx, payload)
+
+
+def _from_own_private_chat(ctx: BotContext) -> bool:
+    """Every button we make sits in the private chat of the person it is for. A tap on a
+    message elsewhere (a group, an inline message) is forged: it could otherwise forget,
+    answer or edit from a chat that is not theirs."""
+    query = ctx.update.callback_query
+    message = query.message if query else None
+    return message is not None and message.chat.id == ctx.user.id

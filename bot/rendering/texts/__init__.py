@@ -15,6 +15,7 @@ from bot.rendering.texts.export import (  # noqa: F401
     export_questions_labels,
     export_status,
     export_summary_labels,
+    export_withheld,
     export_xlsx_caption,
 )
 from bot.rendering.texts.forget import (  # noqa: F401
@@ -24,6 +25,7 @@ from bot.rendering.texts.forget import (  # noqa: F401
 )
 from bot.rendering.texts.help import (  # noqa: F401
     _telegram_id,
+    anonymous_sender,
     choose_at_least_one,
     edits_not_read,
     empty_text,
@@ -57,12 +59,18 @@ from bot.rendering.texts.language import (  # noqa: F401
 from bot.rendering.texts.markup import (  # noqa: F401
     CAPTION_LIMIT,
     MESSAGE_LIMIT,
+    SLOT,
     TAG,
     _fit,
+    cut,
+    echo,
     local,
     option_label,
+    plain_fallback,
     scale_anchors,
     split_blocks,
+    utf16_len,
+    visible_len,
     yesno_label,
 )
 from bot.rendering.texts.menus import (  # noqa: F401
@@ -83,6 +91,15 @@ from bot.rendering.texts.organiser import (  # noqa: F401
     sent_to_group,
     workshop_created,
 )
+from bot.rendering.texts.privacy import (  # noqa: F401
+    data_deleted,
+    export_in_private,
+    forget_unreachable,
+    mydata_about,
+    mydata_caption,
+    privacy_text,
+    retention_notice,
+)
 from bot.rendering.texts.questions import (  # noqa: F401
     _header,
     answer_summary,
@@ -101,6 +118,7 @@ from bot.rendering.texts.reminders import (  # noqa: F401
     followup_sent,
     not_closed,
     remind_started,
+    remind_too_soon,
     reminder_text,
     reminders_off,
     reminders_on,
@@ -120,6 +138,7 @@ from bot.rendering.texts.report import (  # noqa: F401
     report_footer,
     report_headings,
     report_no_group_shown,
+    report_overall_only,
     report_subtitle,
     report_summary_labels,
     report_summary_notes,
@@ -136,6 +155,7 @@ from bot.rendering.texts.statistics import (  # noqa: F401
     chart_n_line,
     group_label,
     hidden_group,
+    hidden_note,
     legend_label,
     mean_text,
     multi_note,
@@ -144,4 +164,5 @@ from bot.rendering.texts.statistics import (  # noqa: F401
     reversal_note,
     small_groups_rule,
     stats_summary,
+    withheld_group,
 )

@@ -9,13 +9,13 @@ from bot.questionnaires.model import (
     QuestionnaireKind,
     Text,
 )
-from bot.rendering.texts.markup import CAPTION_LIMIT
+from bot.rendering.texts.markup import CAPTION_LIMIT, _fit
 from bot.results.export import ExportStatus
 
 
 def export_caption(tr: Translator, title: str, file_kind: str) -> str:
-    return (tr.gettext("Answers of «%(title)s» (%(kind)s), one row per participant and questionnaire; "
-                       "participants appear under pseudonyms.") % {"title": escape(title), "kind": file_kind})[:CAPTION_LIMIT]
+    return _fit(tr.gettext("Answers of «%(title)s» (%(kind)s), one row per participant and questionnaire; "
+                       "participants appear under pseudonyms.") % {"title": escape(title), "kind": file_kind}, CAPTION_LIMIT)
 
 
 def export_csv_caption(tr: Translator, title: str, separator: str) -> str:
@@ -24,9 +24,9 @@ def export_csv_caption(tr: Translator, title: str, separator: str) -> str:
 
 
 def export_xlsx_caption(tr: Translator, title: str) -> str:
-    return (tr.gettext("Answers of «%(title)s» (Excel): one sheet per questionnaire, a summary, and the "
+    return _fit(tr.gettext("Answers of «%(title)s» (Excel): one sheet per questionnaire, a summary, and the "
                        "questions in every language; participants appear under pseudonyms.")
-            % {"title": escape(title)})[:CAPTION_LIMIT]
+            % {"title": escape(title)}, CAPTION_LIMIT)
 
 
 def export_columns(tr: Translator) -> dict[str, str]:
@@ -44,6 +44,11 @@ def export_profile_header(tr: Translator, question_id: str, question_text: Text)
     """The short header of a profile column; another profile question gets its own text."""
     headers = {"org_type": tr.gettext("Type of organisation"), "gender": tr.gettext("Gender")}
     return headers.get(question_id) or question_text.get(tr.language)
+
+
+def export_withheld(tr: Translator) -> str:
+    """A profile cell whose value is shared by too few participants, or would give those away."""
+    return tr.gettext("other / not shown")
 
 
 def export_kind(tr: Translator, kind: QuestionnaireKind) -> str:

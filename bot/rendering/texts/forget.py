@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bot.i18n import Translator
+from bot.rendering.texts.privacy import forget_unreachable
 
 
 def forget_confirm(tr: Translator) -> str:
@@ -13,11 +14,12 @@ def forget_confirm(tr: Translator) -> str:
 def forget_done(tr: Translator, workshops: int) -> str:
     if workshops == 0:
         return tr.gettext("Done: I hold no answers of yours any more.")
-    return tr.ngettext(
+    done = tr.ngettext(
         "Done: your data for %(n)d workshop has been deleted.",
         "Done: your data for %(n)d workshops has been deleted.",
         workshops,
     ) % {"n": workshops}
+    return done + "\n\n" + forget_unreachable(tr)
 
 
 def forget_cancelled(tr: Translator) -> str:

@@ -17,6 +17,8 @@ def help_text(tr: Translator, *, is_organiser: bool, user_id: int | None = None)
         tr.gettext("/start — continue an unfinished questionnaire"),
         tr.gettext("/language — change the language"),
         tr.gettext("/forget — delete your answers and your data"),
+        tr.gettext("/privacy — what I store about you and why"),
+        tr.gettext("/mydata — a copy of everything I store about you"),
         tr.gettext("/reminders on|off — turn reminders on or off"),
         tr.gettext("/whoami — your Telegram id"),
         tr.gettext("/help — this message"),
@@ -75,7 +77,7 @@ def workshop_not_found(tr: Translator, code: str) -> str:
     if not code:
         return tr.gettext("You have no workshop yet. Create one with /new TITLE.")
     return tr.gettext("No workshop of yours has the code %(code)s. Check the code, "
-                      "or leave it out to use your latest workshop.") % {"code": ltr(tr, f"<code>{escape(code)}</code>")}
+                      "or leave it out to use your latest workshop.") % {"code": ltr(tr, f"<code>{escape(code[:64])}</code>")}
 
 
 def unknown_command(tr: Translator) -> str:
@@ -103,6 +105,12 @@ def edits_not_read(tr: Translator) -> str:
 
 def private_chat_only(tr: Translator) -> str:
     return tr.gettext("Please write to me in a private chat for this.")
+
+
+def anonymous_sender(tr: Translator) -> str:
+    """A command sent as the group (an anonymous admin) or as a channel: Telegram hides who."""
+    return tr.gettext("I can't tell who you are when you write on behalf of the group or of a channel. "
+                      "Please write to me in a private chat for this.")
 
 
 def something_went_wrong(tr: Translator) -> str:

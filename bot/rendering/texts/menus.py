@@ -11,6 +11,8 @@ def command_menu(tr: Translator, *, organiser: bool = False) -> list[tuple[str, 
     everybody = [
         ("start", tr.gettext("Continue an unfinished questionnaire")),
         ("language", tr.gettext("Change the language")),
+        ("privacy", tr.gettext("How my data is used")),
+        ("mydata", tr.gettext("Get a copy of my data")),
         ("forget", tr.gettext("Delete my data")),
         ("reminders", tr.gettext("Turn reminders on or off")),
         ("whoami", tr.gettext("Show my Telegram id")),

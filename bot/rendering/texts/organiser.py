@@ -5,7 +5,7 @@ from __future__ import annotations
 from html import escape
 
 from bot.i18n import Translator
-from bot.rendering.texts.markup import CAPTION_LIMIT, ltr
+from bot.rendering.texts.markup import CAPTION_LIMIT, _fit, ltr
 from bot.results.delivery import DeliveryCounts
 from bot.results.workshops import CloseResult
 
@@ -26,7 +26,7 @@ def workshop_created(tr: Translator, title: str, link: str, code: str) -> str:
 
 def qr_caption(tr: Translator, title: str, link: str) -> str:
     caption = tr.gettext("Scan to join «%(title)s»\n%(link)s") % {"title": escape(title), "link": ltr(tr, escape(link))}
-    return caption[:CAPTION_LIMIT]
+    return _fit(caption, CAPTION_LIMIT)
 
 
 def close_sending(tr: Translator, result: CloseResult) -> str:

@@ -9,7 +9,7 @@ from bot.questionnaires.model import (
     Questionnaire,
     QuestionType,
 )
-from bot.rendering.texts.markup import _fit, local, option_label, scale_anchors
+from bot.rendering.texts.markup import SLOT, _fit, echo, local, option_label, scale_anchors
 from bot.results.questions import QuestionView
 
 
@@ -38,25 +38,29 @@ def question_text(tr: Translator, view: QuestionView) -> str:
     elif question.type is QuestionType.TEXT:
         hint = tr.gettext("Type your answer as a message.")
         if view.text is not None:
-            hint += "\n" + tr.gettext("Your current answer: %(answer)s") % {"answer": escape(view.text)}
+            hint += "\n" + tr.gettext("Your current answer: %(answer)s") % {"answer": SLOT}
         parts.append("<i>" + hint + "</i>")
+        if view.text is not None:  # the participant's own text: cut to the room left, then escaped
+            return _fit(echo("\n\n".join(parts), view.text))
     return _fit("\n\n".join(parts))
 
 
 def answer_summary(tr: Translator, view: QuestionView) -> str:
-    """The stored answer of a question, as one line ("4", "Yes", "A, B", the text)."""
+    """The stored answer of a question, as one line ("4", "Yes", "A, B"); a typed text is
+    ``SLOT``, which ``echo`` fills once the room left in the message is known."""
     if view.skipped:
         return tr.gettext("skipped")
     if view.rating is not None:
         return f"{view.rating}/{view.question.scale_max}"
     if view.text is not None:
-        return escape(view.text)
+        return SLOT  # the typed text goes in last, cut to the room the message leaves
     return escape(", ".join(option_label(tr, view, o) for o in view.selected))
 
 
 def answered_text(tr: Translator, view: QuestionView) -> str:
     """What a question message becomes once answered: question and answer, no buttons."""
-    return _fit(f"{_header(tr, view)}\n{local(view.question.text, tr)}\n\n✓ {answer_summary(tr, view)}")
+    html = f"{_header(tr, view)}\n{local(view.question.text, tr)}\n\n✓ {answer_summary(tr, view)}"
+    return _fit(echo(html, view.text) if view.text is not None and not view.skipped else html)
 
 
 def thank_you(tr: Translator) -> str:

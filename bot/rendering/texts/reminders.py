@@ -71,6 +71,13 @@ def remind_started(tr: Translator, n: int) -> str:
                        "⏰ Reminding %(n)d participants who have not finished…", n) % {"n": n}
 
 
+def remind_too_soon(tr: Translator, title: str, next_at: datetime, timezone: str) -> str:
+    """A second /remind within minutes of the last one: when the next one is possible."""
+    return tr.gettext("⏰ The participants of «%(title)s» were reminded only a few minutes ago. "
+                      "You can remind them again from %(when)s (%(zone)s).") % {
+        "title": escape(title), "when": tr.moment(next_at, timezone), "zone": ltr(tr, escape(timezone))}
+
+
 def send_summary(tr: Translator, summary: SendSummary) -> str:
     """After each send: how many got it, how many blocked the bot, how many failed."""
     title = escape(summary.workshop_title)

@@ -98,6 +98,12 @@ def report_breakdown_heading(tr: Translator, breakdown: Breakdown) -> str:
     return tr.gettext("Breakdown by type of organisation")
 
 
+def report_overall_only(tr: Translator) -> str:
+    """A breakdown whose groups are all hidden, some of them only so as not to give a smaller one away."""
+    return tr.gettext("Showing any group would let a smaller one be worked out from the totals: "
+                      "only the overall results are given.")
+
+
 def report_no_group_shown(tr: Translator) -> str:
     """A breakdown in which every group is too small to be shown."""
     return tr.ngettext(

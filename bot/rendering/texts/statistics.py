@@ -9,7 +9,7 @@ from bot.i18n import Translator
 from bot.questionnaires.model import (
     QuestionType,
 )
-from bot.rendering.texts.markup import local, ltr, option_label, scale_anchors, split_blocks
+from bot.rendering.texts.markup import MESSAGE_LIMIT, cut, local, ltr, option_label, scale_anchors, split_blocks
 from bot.results.questions import QuestionView
 from bot.results.reversals import Reversal, ReversalKind
 from bot.results.stats import (
@@ -38,6 +38,16 @@ def group_label(tr: Translator, stats: Stats, group: Group) -> str:
 def hidden_group(tr: Translator) -> str:
     return tr.ngettext("hidden: fewer than %(n)d respondent", "hidden: fewer than %(n)d respondents",
                        MIN_GROUP_SIZE) % {"n": MIN_GROUP_SIZE}
+
+
+def withheld_group(tr: Translator) -> str:
+    """Why a group of 3 or more is hidden: it would give a smaller hidden group away."""
+    return tr.gettext("also hidden, otherwise a smaller group could be worked out from the totals")
+
+
+def hidden_note(tr: Translator, group: Group) -> str:
+    """What stands instead of a hidden group's figures."""
+    return withheld_group(tr) if group.withheld else hidden_group(tr)
 
 
 def mean_text(tr: Translator, tally: Tally, scale_max: int) -> str:
@@ -93,7 +103,7 @@ def no_answers_yet(tr: Translator, stats: Stats) -> str:
 def _group_line(tr: Translator, stats: Stats, question: QuestionStats, group: Group, view: QuestionView) -> str:
     label = escape(group_label(tr, stats, group))
     if group.hidden:
-        return f"  ▸ {label}: {hidden_group(tr)}"
+        return f"  ▸ {label}: {hidden_note(tr, group)}"
     tally = group.tally
     head = f"  ▸ {label} ({answers_count(tr, tally.answered)})"
     if question.question.type is QuestionType.RATING:
@@ -117,6 +127,9 @@ def reversal_note(tr: Translator, stats: Stats, reversal: Reversal, view: Questi
         "Reversal: «%(option)s» comes first overall but first in none of the groups: "
         "the overall result describes no group well."
     ) % {"option": escape(option_label(tr, view, reversal.better_overall))}
+
+
+QUOTE_MAX = MESSAGE_LIMIT // 2  # one typed answer quoted in /stats; longer ones end with "…"
 
 
 def _question_block(
@@ -144,7 +157,8 @@ def _question_block(
             lines.append(f"  {value}: {count} ({tr.share(count, question_stats.answered)})")
     elif question.type is QuestionType.TEXT:
         lines.append(n_line)
-        lines.extend(f"  « {escape(text)} »" for text in question_stats.texts)
+        # each answer cut BEFORE escaping, to leave room in a message for the question line
+        lines.extend(f"  « {escape(cut(text, QUOTE_MAX))} »" for text in question_stats.texts)
         return "\n".join(lines)
     else:
         if question.type is QuestionType.MULTI:
