@@ -15,6 +15,7 @@ import pytest
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.domain.questionnaire_store import forget_cached_questionnaires
 from bot.storage.engine import make_engine, make_session_factory
 from bot.storage.migrations import upgrade_to_head
 from bot.storage.models import Base
@@ -54,6 +55,7 @@ def session_factory(engine: Engine) -> Iterator[sessionmaker[Session]]:
         else:
             for table in reversed(Base.metadata.sorted_tables):
                 connection.execute(table.delete())
+    forget_cached_questionnaires()  # ids start again at 1: a cached id could name another questionnaire
 
 
 @pytest.fixture

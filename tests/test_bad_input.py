@@ -120,8 +120,12 @@ async def test_a_very_long_answer_is_cut_and_said_so(live: LiveBot, organiser: F
         await tap(live, claire, label)
     assert question_text("suggestions", "fr") in claire.last.text
     replies = await say(live, claire, "x" * 5000)
-    assert replies[0] == f"Votre réponse était longue\u00a0: j’en ai gardé les {TEXT_ANSWER_MAX} premiers caractères."
-    assert replies[-1].startswith("Merci, vos réponses sont enregistrées")
+    # One message: what was kept said first, then the thanks and the summary (the text cut in it).
+    assert len(replies) == 1
+    notice, thanks = replies[0].split("\n\n")[:2]
+    assert notice == f"Votre réponse était longue\u00a0: j’en ai gardé les {TEXT_ANSWER_MAX} premiers caractères."
+    assert thanks.startswith("Merci, vos réponses sont enregistrées")
+    assert replies[0].endswith(" — " + "x" * 299 + "…")
     assert stored_answers(live)[-1] == ("suggestions", False, None, "x" * TEXT_ANSWER_MAX, ())
     assert all(len(m.text) <= 4096 for m in claire.messages)
 

@@ -111,11 +111,22 @@ async def test_arabic_and_french_participants_answer_everything(live: LiveBot, o
     assert replies[0] == "أهلًا بك! لقد انضممت إلى «Atelier Open Data — Rabat»."
     assert "لعرض النتائج حسب الجنس ونوع المؤسسة" in replies[1]  # why we ask
     assert replies[2].startswith("السؤال 1 من 2 · اختياري")
+    profile_message = amina.last
     await tap(live, amina, option("org_type", "civil_society", "ar", PROFILE))
-    profile_message = amina.messages[-2]
-    assert profile_message.buttons == [] and "✓ " + option("org_type", "civil_society", "ar", PROFILE) in profile_message.text
+    # One message, edited into the next question; the answer recalled in one line above it.
+    assert amina.last.message_id == profile_message.message_id and amina.new_messages() == []
+    recap, question = amina.last.text.split("\n\n", 1)
+    assert recap == "✓ " + question_text("org_type", "ar", PROFILE) + " — " + option("org_type", "civil_society", "ar", PROFILE)
+    assert question.startswith("السؤال 2 من 2 · اختياري") and question_text("gender", "ar", PROFILE) in question
     await tap(live, amina, option("gender", "woman", "ar", PROFILE))
-    assert amina.last.text == "شكرًا لك! سأرسل إليك استبيان التقييم عند انتهاء الجلسة."
+    # The same message becomes the thanks, with one summary of the answers.
+    assert amina.last.message_id == profile_message.message_id and amina.new_messages() == []
+    assert amina.last.buttons == []
+    assert amina.last.text == (
+        "شكرًا لك! سأرسل إليك استبيان التقييم عند انتهاء الجلسة.\n\nإجاباتك\n"
+        f"✓ {question_text('org_type', 'ar', PROFILE)} — {option('org_type', 'civil_society', 'ar', PROFILE)}\n"
+        f"✓ {question_text('gender', 'ar', PROFILE)} — {option('gender', 'woman', 'ar', PROFILE)}"
+    )
 
     # Claire skips the first, goes back, answers it, and skips gender.
     await say(live, claire, f"/start {code}")
@@ -124,7 +135,11 @@ async def test_arabic_and_french_participants_answer_everything(live: LiveBot, o
     assert question_text("org_type", "fr", PROFILE) in claire.last.text
     await tap(live, claire, option("org_type", "media", "fr", PROFILE))
     await tap(live, claire, "Passer ▶")
-    assert claire.last.text == f"Merci{NNBSP}! Je vous enverrai le questionnaire d’évaluation à la fin de la session."
+    assert claire.last.text == (
+        f"Merci{NNBSP}! Je vous enverrai le questionnaire d’évaluation à la fin de la session.\n\nVos réponses\n"
+        f"✓ {question_text('org_type', 'fr', PROFILE)} — {option('org_type', 'media', 'fr', PROFILE)}\n"
+        f"✓ {question_text('gender', 'fr', PROFILE)} — question passée"
+    )
 
     # The organiser closes the session: both get the questionnaire.
     replies = await say(live, organiser, f"/close {code}")
@@ -141,10 +156,11 @@ async def test_arabic_and_french_participants_answer_everything(live: LiveBot, o
     await tap(live, amina, concepts)
     await tap(live, amina, materials)
     assert f"✓ {concepts}" in amina.last.button_labels and f"✓ {materials}" in amina.last.button_labels
+    first_question = amina.last
     await tap(live, amina, "✓ تأكيد (2)")
-    answered = amina.messages[-2]
-    assert answered.buttons == [] and f"✓ {concepts}, {materials}" in answered.text
-    assert amina.last.text.startswith("السؤال 2 من 13") and amina.last.button_labels[:5] == ["1", "2", "3", "4", "5"]
+    assert amina.last.message_id == first_question.message_id  # the same message, now question 2
+    assert amina.last.text.startswith(f"✓ {question_text('useful_aspects', 'ar')} — {concepts}, {materials}\n\n")
+    assert "السؤال 2 من 13" in amina.last.text and amina.last.button_labels[:5] == ["1", "2", "3", "4", "5"]
 
     # Ratings, choices; then back from «apply» to change «exercises» from 3 to 4.
     for label in ["5", "4", "5", option("trainers", "excellent", "ar"), option("expectations", "fully", "ar"),
@@ -160,8 +176,16 @@ async def test_arabic_and_french_participants_answer_everything(live: LiveBot, o
     for label in ["نعم", "ربما", "نعم"]:
         await tap(live, amina, label)
     assert amina.last.button_labels == ["▶ رجوع", "تخطٍّ ◀"]
-    await say(live, amina, "مواصلة التكوين في استثمار المعطيات المفتوحة")
-    assert amina.last.text == "شكرًا لك، تمّ حفظ إجاباتك! فهي تساعد المنظمين على تحسين الورشات القادمة."
+    typed_below = amina.last
+    replies = await say(live, amina, "مواصلة التكوين في استثمار المعطيات المفتوحة")
+    # Typed below the question: the thanks come as a new message, the question is left as it was.
+    assert len(replies) == 1 and amina.last.message_id != typed_below.message_id
+    assert amina.bot_message(typed_below.message_id).text == typed_below.text  # type: ignore[union-attr]
+    thanks, summary = amina.last.text.split("\n\n", 1)
+    assert thanks == "شكرًا لك، تمّ حفظ إجاباتك! فهي تساعد المنظمين على تحسين الورشات القادمة."
+    assert summary.startswith("إجاباتك\n✓ ") and summary.count("✓ ") == 13
+    assert f"✓ {question_text('exercises', 'ar')} — \u20664/5\u2069" in summary  # changed after ◀: the new answer
+    assert summary.endswith(" — مواصلة التكوين في استثمار المعطيات المفتوحة")
 
     # Claire: confirming nothing is refused, then three answers, then the bot restarts.
     await tap(live, claire, "✓ Confirmer")
@@ -174,12 +198,17 @@ async def test_arabic_and_french_participants_answer_everything(live: LiveBot, o
 
     # After the restart, /start shows where she left off; she finishes, skipping the text.
     await say(live, claire, "/start")
-    assert claire.last.text.startswith("Question 4 sur 13") and question_text("importance", "fr") in claire.last.text
+    clarity = "Sur une échelle de 1 à 5, comment évaluez-vous la clarté de…"  # a recap keeps the start
+    assert claire.last.text.startswith(f"✓ {clarity} — 3/5\n\nQuestion 4 sur 13")
+    assert question_text("importance", "fr") in claire.last.text
     for label in ["5", option("trainers", "very_good", "fr"), option("expectations", "partly", "fr"),
                   option("gain", "new_ideas", "fr"), "3", "4", "Oui", "Non", "Non"]:
         await tap(live, claire, label)
     await tap(live, claire, "Passer ▶")
-    assert claire.last.text == f"Merci, vos réponses sont enregistrées{NNBSP}! Elles aident les organisateurs à améliorer les prochains ateliers."
+    assert claire.last.text.startswith(
+        f"Merci, vos réponses sont enregistrées{NNBSP}! Elles aident les organisateurs à améliorer les prochains ateliers."
+        "\n\nVos réponses\n✓ ")
+    assert claire.last.text.endswith(" — question passée")
 
     # Everything is stored, exactly.
     amina_answers = answers_of(live, 100)

@@ -127,7 +127,8 @@ async def test_reminders_reach_only_those_who_have_not_finished_on_time(live: Li
 
     # Amina taps the first button: her current question comes back, exactly where she stopped.
     await tap(live, amina, "◀ أكمل")
-    assert amina.last.text.startswith("السؤال 2 من 13")
+    assert amina.last.text.startswith("✓ ")  # her last answer recalled above it
+    assert "\n\nالسؤال 2 من 13\n\n" in amina.last.text and amina.last.button_labels[:5] == ["1", "2", "3", "4", "5"]
     # Omar turns reminders off with one tap.
     await tap(live, omar, "🔕 Désactiver les rappels")
     assert omar.last.text == "🔕 Rappels désactivés. Envoyez /reminders on pour les réactiver."

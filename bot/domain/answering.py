@@ -8,8 +8,9 @@ answer.
 
 from __future__ import annotations
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import inspect, select
+from sqlalchemy.orm import Session, joinedload, selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from bot.clock import utcnow
 from bot.domain.errors import InvalidAnswer, NothingSelected, StaleQuestion
@@ -32,15 +33,24 @@ def _questionnaire(db: Session, response: models.Response) -> Questionnaire:
     return questionnaire_by_id(db, response.questionnaire_id)
 
 
+def _answers(db: Session, response: models.Response) -> list[models.Answer]:
+    """The response's answers with their options, read at most once per transaction (the
+    tap path loads them with the locked response, in the same statement)."""
+    if "answers" in inspect(response).unloaded:
+        rows = db.scalars(
+            select(models.Answer)
+            .where(models.Answer.response_id == response.id)
+            .options(selectinload(models.Answer.options))
+        ).all()
+        set_committed_value(response, "answers", list(rows))
+    return response.answers
+
+
 def _stored_answer(db: Session, response: models.Response, question_id: str) -> models.Answer | None:
-    return db.scalar(
-        select(models.Answer).where(
-            models.Answer.response_id == response.id, models.Answer.question_id == question_id
-        )
-    )
+    return next((a for a in _answers(db, response) if a.question_id == question_id), None)
 
 
-def view_at(db: Session, response: models.Response, index: int) -> QuestionView:
+def view_at(db: Session, response: models.Response, index: int, *, with_previous: bool = True) -> QuestionView:
     questionnaire = _questionnaire(db, response)
     question = questionnaire.questions[index]
     answer = _stored_answer(db, response, question.id)
@@ -48,6 +58,10 @@ def view_at(db: Session, response: models.Response, index: int) -> QuestionView:
     if question.type is QuestionType.MULTI and index == response.current_index:
         if response.draft_selection is not None:
             selected = tuple(response.draft_selection)
+    previous = None
+    if with_previous and index > 0:
+        before = view_at(db, response, index - 1, with_previous=False)
+        previous = before if before.has_answer or before.skipped else None
     return QuestionView(
         response_id=response.id,
         questionnaire=questionnaire,
@@ -57,6 +71,7 @@ def view_at(db: Session, response: models.Response, index: int) -> QuestionView:
         rating=answer.rating if answer else None,
         text=answer.text if answer else None,
         skipped=answer.skipped if answer else False,
+        previous=previous,
     )
 
 
@@ -83,6 +98,14 @@ def mark_undeliverable(response: models.Response) -> None:
     response.status = ResponseStatus.UNDELIVERABLE
 
 
+def shown_in(db: Session, response_id: int, message_id: int) -> None:
+    """The current question now shows in ``message_id`` (sent after the answer was stored:
+    a typed answer's next question, or the question shown again by /start)."""
+    response = db.get(models.Response, response_id)
+    if response is not None:
+        response.question_message_id = message_id
+
+
 def _check_current(db: Session, response: models.Response, index: int) -> None:
     """Refuse a stale index, after locking the response row (``SELECT … FOR UPDATE``).
 
@@ -92,11 +115,21 @@ def _check_current(db: Session, response: models.Response, index: int) -> None:
     outbox holds locked while it sends, and waiting for it here would stop the event loop
     it needs (see ``participation.claim_pending``).
     """
-    if response.status is ResponseStatus.IN_PROGRESS:
+    if response.status is ResponseStatus.IN_PROGRESS and not _locked_already(db, response):
         db.flush()  # a refresh reloads the row: what this session changed must be written first
         db.refresh(response, with_for_update=True)
+        _remember_locked(db, response)
     if response.status is not ResponseStatus.IN_PROGRESS or response.current_index != index:
         raise StaleQuestion()
+
+
+def _locked_already(db: Session, response: models.Response) -> bool:
+    """Whether this transaction read the row with its lock already (``_own_locked``)."""
+    return db.info.get("locked_response") == (db.get_transaction(), response.id)
+
+
+def _remember_locked(db: Session, response: models.Response) -> None:
+    db.info["locked_response"] = (db.get_transaction(), response.id)
 
 
 def _replace_answer(
@@ -111,18 +144,18 @@ def _replace_answer(
 ) -> None:
     answer = _stored_answer(db, response, question.id)
     if answer is None:
-        answer = models.Answer(response_id=response.id, question_id=question.id)
-        db.add(answer)
+        answer = models.Answer(question_id=question.id)
+        response.answers.append(answer)  # no statement until the flush: one INSERT at the commit
+    elif answer.options:
+        answer.options.clear()
+        db.flush()  # delete the old option rows before inserting the new ones
     answer.skipped = skipped
     answer.rating = rating
     answer.text = text
     answer.answered_at = utcnow()
     if response.started_at is None:  # their first answer: now they have started
         response.started_at = answer.answered_at
-    answer.options.clear()
-    db.flush()  # delete the old option rows before inserting the new ones
     answer.options.extend(models.AnswerOption(option_id=o, position=i) for i, o in enumerate(options))
-    db.flush()
 
 
 def _advance(db: Session, response: models.Response, *, truncated: bool = False) -> Progress:
@@ -139,7 +172,11 @@ def _advance(db: Session, response: models.Response, *, truncated: bool = False)
     response.status = ResponseStatus.COMPLETED
     response.completed_at = utcnow()
     queued = _owed_after_completion(db, response)
-    return Progress(answered=answered, next=None, truncated=truncated, queued_response_ids=queued)
+    everything = tuple(view_at(db, response, i, with_previous=False) for i in range(len(questionnaire.questions)))
+    closed = (response.kind == QuestionnaireKind.PROFILE.value
+              and workshop_of_response(db, response).closed_at is not None)
+    return Progress(answered=answered, next=None, truncated=truncated, queued_response_ids=queued,
+                    answers=everything, session_closed=closed)
 
 
 def _owed_after_completion(db: Session, response: models.Response) -> tuple[int, ...]:
@@ -162,6 +199,94 @@ def _owed_after_completion(db: Session, response: models.Response) -> tuple[int,
     owed = queue_response(db, participant, workshop.evaluation_questionnaire_id, QuestionnaireKind.EVALUATION)
     db.flush()
     return (owed.id,)
+
+
+# --- a tap, in one call: the response, its owner and its answers read in one locked query ---
+
+
+def _own_locked(db: Session, user_id: int, response_id: int) -> models.Response:
+    """The open response a button refers to, if it is ``user_id``'s, locked (``SELECT … FOR
+    UPDATE OF responses``) with its answers and the user row, in ONE statement: the user is
+    then in the session, and the wrapper's lazy ``ctx.user`` costs nothing. A forged id, a
+    stranger's response or one that is not open any more is stale, as an old keyboard.
+
+    Only an open response is locked (see ``_check_current``): the WHERE on the status is
+    evaluated before the lock is taken, so a queued one the outbox holds is not waited for.
+    """
+    response = db.execute(
+        select(models.Response)
+        .join(models.Participant, models.Participant.id == models.Response.participant_id)
+        .join(models.User, models.User.id == models.Participant.user_id)
+        .where(models.Response.id == response_id, models.Participant.user_id == user_id,
+               models.Response.status == ResponseStatus.IN_PROGRESS)
+        .add_columns(models.User)
+        .options(joinedload(models.Response.answers).joinedload(models.Answer.options))
+        .with_for_update(of=models.Response)
+        .execution_options(populate_existing=True)
+    ).unique().one_or_none()
+    if response is None:
+        raise StaleQuestion()
+    # The identity map holds objects weakly: keep the user alive for this session (one update),
+    # so that ``get_or_create_user`` finds it there instead of reading it again.
+    db.info["user_read_with_response"] = response[1]
+    _remember_locked(db, response[0])
+    return response[0]
+
+
+def shown_but_stale(db: Session, user_id: int, response_id: int, message_id: int) -> QuestionView | None:
+    """The current question of ``user_id``'s open response when ``message_id`` is the message
+    that should show it, though the tap came from an older state of it: the edit that moved
+    the message on never reached the chat (the bot died between storing the answer and
+    editing). None for anything else stale (an old message, a stranger's response)."""
+    response = db.get(models.Response, response_id)
+    if (response is None or response.status is not ResponseStatus.IN_PROGRESS
+            or response.question_message_id != message_id
+            or db.scalar(select(models.Participant.user_id).where(
+                models.Participant.id == response.participant_id)) != user_id):
+        return None
+    return current_view(db, response)
+
+
+def _in_message(response: models.Response, progress: Progress, message_id: int) -> Progress:
+    """The tapped message now shows the next question (or the thanks): remember it."""
+    if progress.next is not None:
+        response.question_message_id = message_id
+    return progress
+
+
+def tap_answer(db: Session, user_id: int, response_id: int, index: int, value: str, message_id: int) -> Progress:
+    """A rating, a choice or yes/no tapped under question ``index`` of message ``message_id``."""
+    response = _own_locked(db, user_id, response_id)
+    progress = (answer_rating(db, response, index, int(value)) if value.isdigit()
+                else answer_choice(db, response, index, value))
+    return _in_message(response, progress, message_id)
+
+
+def tap_confirm(db: Session, user_id: int, response_id: int, index: int, message_id: int) -> Progress:
+    response = _own_locked(db, user_id, response_id)
+    return _in_message(response, confirm_selection(db, response, index), message_id)
+
+
+def tap_skip(db: Session, user_id: int, response_id: int, index: int, message_id: int) -> Progress:
+    response = _own_locked(db, user_id, response_id)
+    return _in_message(response, skip(db, response, index), message_id)
+
+
+def tap_keep(db: Session, user_id: int, response_id: int, index: int, message_id: int) -> Progress:
+    response = _own_locked(db, user_id, response_id)
+    return _in_message(response, keep_answer(db, response, index), message_id)
+
+
+def tap_toggle(db: Session, user_id: int, response_id: int, index: int, value: str) -> QuestionView:
+    response = _own_locked(db, user_id, response_id)
+    return toggle_option(db, response, index, value)
+
+
+def tap_back(db: Session, user_id: int, response_id: int, index: int, message_id: int) -> QuestionView:
+    response = _own_locked(db, user_id, response_id)
+    view = go_back(db, response, index)
+    response.question_message_id = message_id
+    return view
 
 
 def _question(db: Session, response: models.Response, index: int, *types: QuestionType) -> Question:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import threading
+from collections import OrderedDict
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -12,6 +14,12 @@ from bot.questionnaires.model import Questionnaire
 from bot.storage import models
 
 _parsed: dict[str, Questionnaire] = {}
+
+CACHE_SIZE = 256
+"""Questionnaires kept parsed by id: a deployment has a few per workshop, and a row is never
+changed or deleted once stored, so an entry never goes stale."""
+_by_id: OrderedDict[tuple[str, int], Questionnaire] = OrderedDict()
+_by_id_lock = threading.Lock()  # tests and the bench run sessions in threads too
 
 
 def content_hash(questionnaire: Questionnaire) -> str:
@@ -44,7 +52,32 @@ def as_model(row: models.Questionnaire) -> Questionnaire:
 
 
 def questionnaire_by_id(db: Session, questionnaire_id: int) -> Questionnaire:
+    """The parsed questionnaire of a row, read and decoded once per process (bounded LRU):
+    a tap needs it, and re-reading its JSON on every update was a third of the CPU."""
+    key = (_database_of(db), questionnaire_id)
+    with _by_id_lock:
+        cached = _by_id.get(key)
+        if cached is not None:
+            _by_id.move_to_end(key)
+            return cached
     row = db.get(models.Questionnaire, questionnaire_id)
     if row is None:
         raise LookupError(f"questionnaire {questionnaire_id} does not exist")
-    return as_model(row)
+    parsed = as_model(row)
+    with _by_id_lock:
+        _by_id[key] = parsed
+        while len(_by_id) > CACHE_SIZE:
+            _by_id.popitem(last=False)
+    return parsed
+
+
+def forget_cached_questionnaires() -> None:
+    """Empty the cache: only for tests, which empty whole databases (ids start again at 1)."""
+    with _by_id_lock:
+        _by_id.clear()
+
+
+def _database_of(db: Session) -> str:
+    """Which database the session reads: ids are only unique within one."""
+    bind = db.get_bind()
+    return str(getattr(bind, "engine", bind).url)

@@ -4,7 +4,7 @@ Telegram posts a webhook update again when the answer was late, and behind a loa
 balancer two replicas may both receive it. The handler claims the update id first, in
 its own transaction: the row commits with the handler's work (the bot commits before
 every send), or not at all. On PostgreSQL a second transaction inserting the same id
-waits on the unique key until the first ends, then fails (IntegrityError): the repeat is
+waits on the unique key until the first ends, then inserts nothing: the repeat is
 skipped. If the first is still busy after ``lock_timeout`` (2 s), the second skips too:
 another process holds that update. On SQLite one process handles updates one at a time.
 """
@@ -14,7 +14,8 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import delete
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from bot.clock import utcnow
@@ -29,30 +30,28 @@ LOCK_NOT_AVAILABLE = "55P03"  # PostgreSQL's SQLSTATE for lock_timeout
 
 def claim_update(db: Session, update_id: int) -> bool:
     """Record ``update_id`` in the current transaction; False if it was already handled
-    (or another transaction is handling it right now)."""
-    if db.get(ProcessedUpdate, update_id) is not None:
-        return False
-    if db.get_bind().dialect.name == "sqlite":
-        # One process serves an SQLite file (storage.single_process) and handles updates one
-        # at a time, so nothing races here; and pysqlite would COMMIT at the RELEASE of a
-        # savepoint that opened the transaction, taking the claim out of the handler's.
-        db.add(ProcessedUpdate(update_id=update_id, processed_at=utcnow()))
-        db.flush()
-        return True
-    savepoint = db.begin_nested()
+    (or another transaction is handling it right now).
+
+    One statement, ``INSERT … ON CONFLICT DO NOTHING RETURNING``: a row back means ours. On
+    PostgreSQL an insert of a key another open transaction inserted waits for that one to
+    end, then does nothing (it committed) or inserts (it rolled back). Past ``lock_timeout``
+    the statement fails and the transaction is lost: rolled back here (the claim is the
+    first thing a handler does, nothing else is in it), and the update skipped.
+    """
+    insert = postgresql.insert if db.get_bind().dialect.name == "postgresql" else sqlite.insert
+    statement = (
+        insert(ProcessedUpdate)
+        .values(update_id=update_id, processed_at=utcnow())
+        .on_conflict_do_nothing(index_elements=[ProcessedUpdate.update_id])
+        .returning(ProcessedUpdate.update_id)
+    )
     try:
-        db.add(ProcessedUpdate(update_id=update_id, processed_at=utcnow()))
-        db.flush()
-    except IntegrityError:
-        savepoint.rollback()
-        return False
+        return db.execute(statement).first() is not None
     except OperationalError as error:
         if getattr(error.orig, "sqlstate", None) != LOCK_NOT_AVAILABLE:
             raise
-        savepoint.rollback()
+        db.rollback()
         return False
-    savepoint.commit()
-    return True
 
 
 def prune_processed_updates(db: Session, older_than: datetime) -> int:

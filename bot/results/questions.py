@@ -19,6 +19,9 @@ class QuestionView:
     rating: int | None = None
     text: str | None = None
     skipped: bool = False
+    # The question before it, as answered (None: the first, or not answered): recalled in one
+    # line above the question, as the same message shows one question after the other.
+    previous: QuestionView | None = None
 
     @property
     def total(self) -> int:
@@ -41,3 +44,5 @@ class Progress:
     next: QuestionView | None  # None: the questionnaire is complete
     truncated: bool = False  # a text answer longer than TEXT_ANSWER_MAX was cut
     queued_response_ids: tuple[int, ...] = ()  # questionnaires now owed (to send right away)
+    answers: tuple[QuestionView, ...] = ()  # once complete: every question as answered, for the summary
+    session_closed: bool = False  # once a profile is complete: whether the evaluation comes now

@@ -84,14 +84,29 @@ def _action(data: str | None) -> str:
 def _current_question(user: FakeUser) -> BotMessage | None:
     """The latest message that asks something: it carries answer, tick or skip buttons.
 
-    Answered questions lose their keyboard, so this is the question in front of the
-    person, whatever arrived after it (a reminder, a progress note).
+    Answered questions become the next one (or the thanks) in the same message, so this is
+    the question in front of the person, whatever arrived after it (a reminder, a progress
+    note); a text question answered by typing keeps its keyboard (``_answered_by_typing``).
     """
     for message in reversed(user.messages):
         if not message.deleted and any(_action(b.callback_data) in QUESTION_ACTIONS for row in message.buttons
                                        for b in row):
-            return message
+            return None if _answered_by_typing(user, message) else message
     return None
+
+
+def _answered_by_typing(user: FakeUser, question: BotMessage) -> bool:
+    """A typed answer sits below its question, which keeps its Skip / ◀ buttons (a tap on
+    them is stale): the question is answered once the person typed a text after it."""
+    if _labels(question, Action.ANSWER) or _labels(question, Action.TOGGLE) or _labels(question, Action.CONFIRM):
+        return False
+    last = max(m.message_id for m in user.messages)
+    for message_id in range(question.message_id + 1, last):
+        raw = user.raw_message(message_id)
+        if (raw is not None and raw.get("from", {}).get("id") == user.user_id
+                and not str(raw.get("text", "/")).startswith("/")):
+            return True
+    return False
 
 
 def _labels(message: BotMessage, action: Action) -> list[str]:

@@ -6,7 +6,8 @@ from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, text
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import DBAPIError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session, sessionmaker
 
 DbSession = Session
@@ -23,13 +24,55 @@ the loop, so the holder never finishes — a deadlock. Code that races for a row
 ("try again"), never a frozen bot. Migrations lift it for their own transaction."""
 
 
+CONNECT_TIMEOUT_S = 5
+"""PostgreSQL: a connection attempt to a server that does not answer (a network partition,
+not a refusal) gives up after this, rather than holding the event loop for minutes."""
+
+
+_SQLITE_TRANSIENT = ("locked", "busy", "unable to open", "disk i/o")
+
+
+def is_unavailable(error: BaseException) -> bool:
+    """The database did not answer — server down, connection cut, a pool or lock wait over —
+    so the same request a moment later can succeed: people get "try again", not "bug"."""
+    seen: BaseException | None = error
+    for _ in range(4):  # the error itself, and what it was raised from
+        if seen is None:
+            return False
+        if isinstance(seen, PoolTimeout):
+            return True
+        if isinstance(seen, OperationalError):
+            # sqlite3 raises OperationalError for bugs too ("no such table"): only a busy
+            # or unreachable file counts there
+            if type(seen.orig).__module__ != "sqlite3":
+                return True
+            return any(word in str(seen.orig).lower() for word in _SQLITE_TRANSIENT)
+        if isinstance(seen, DBAPIError) and seen.connection_invalidated:
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
+def unavailable_reason(error: BaseException) -> str:
+    """One short line for the log: the driver's first line, never the SQL or its parameters
+    (they may hold what someone typed)."""
+    original = getattr(error, "orig", None) or error
+    first = (str(original).strip().splitlines() or [""])[0]
+    return f"{type(original).__name__}: {first[:160]}"
+
+
 def make_engine(database_url: str, **kwargs: Any) -> Engine:
     """Create the engine; SQLite gets foreign keys, WAL and a busy timeout, PostgreSQL a lock timeout."""
     is_sqlite = database_url.startswith("sqlite")
     if is_sqlite:
         kwargs.setdefault("connect_args", {"check_same_thread": False, "timeout": 30})
     elif database_url.startswith("postgresql"):
-        kwargs.setdefault("connect_args", {"options": f"-c lock_timeout={LOCK_TIMEOUT_MS}"})
+        kwargs.setdefault("connect_args", {"options": f"-c lock_timeout={LOCK_TIMEOUT_MS}",
+                                           "connect_timeout": CONNECT_TIMEOUT_S})
+        # After an outage every pooled connection is dead: a ping on checkout replaces it
+        # instead of failing the first update that gets it. Measured on local PostgreSQL:
+        # ~50 µs wall, ~30 µs CPU per checkout (a "SELECT 1" round trip).
+        kwargs.setdefault("pool_pre_ping", True)
     engine = create_engine(database_url, **kwargs)
     if is_sqlite:
 

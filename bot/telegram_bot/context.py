@@ -22,8 +22,9 @@ from telegram.ext import ContextTypes
 from bot.domain.updates import claim_update
 from bot.domain.users import TelegramIdentity, get_or_create_user, mark_blocked
 from bot.i18n import Translator, translator
+from bot.i18n.languages import language_from_telegram
 from bot.rendering import texts
-from bot.storage.engine import DbSession
+from bot.storage.engine import DbSession, is_unavailable, unavailable_reason
 from bot.storage.models import User
 from bot.telegram_bot.services import Services, services_of
 
@@ -37,10 +38,21 @@ class BotContext:
     update: Update
     ptb: ContextTypes.DEFAULT_TYPE
     db: DbSession
-    user: User
+    identity: TelegramIdentity
     services: Services
     _callback_answered: bool = field(default=False, repr=False)
     workshop_code: str | None = None  # set by handlers once they know the workshop: for the log line
+    _user: User | None = field(default=None, repr=False)
+    known_language: str | None = None  # the stored language once read: a plain str, for apologies
+
+    @property
+    def user(self) -> User:
+        """The sender's row, read (or created, on first contact) when first needed: a tap on an
+        answer reads it with the response, in the same statement, so here it costs nothing."""
+        if self._user is None:
+            self._user = get_or_create_user(self.db, self.identity)
+            self.known_language = self._user.language
+        return self._user
 
     @property
     def tr(self) -> Translator:
@@ -104,8 +116,8 @@ class BotContext:
         query = self.update.callback_query
         if query is None or self._callback_answered:
             return
+        self.db.commit()  # may fail (database down): then the wrapper's apology answers the tap
         self._callback_answered = True
-        self.db.commit()
         try:
             await query.answer(text=text[:200] if text else None, show_alert=alert)
         except BadRequest as error:  # too old: the user waited more than Telegram allows
@@ -123,7 +135,12 @@ def identity_of(update: Update) -> TelegramIdentity | None:
 
 
 def handler(fn: Handler) -> Callable[[Update, ContextTypes.DEFAULT_TYPE], Awaitable[None]]:
-    """Turn ``fn(ctx)`` into a PTB callback with user, session and error handling."""
+    """Turn ``fn(ctx)`` into a PTB callback with user, session and error handling.
+
+    Everything that touches the database is inside the ``try``, the claim and the user too:
+    when the database is down, whoever tapped or typed still hears "try again in a moment"
+    (in their client's language, as the stored one is out of reach), and the transaction,
+    claim included, is rolled back, so the repeated tap is a new update handled normally."""
 
     @functools.wraps(fn)
     async def wrapped(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -131,50 +148,99 @@ def handler(fn: Handler) -> Callable[[Update, ContextTypes.DEFAULT_TYPE], Awaita
         if identity is None:
             return
         services = services_of(context.application)
+        started, outcome, problem = time.perf_counter(), "ok", None
+        language = language_from_telegram(identity.language_code)
+        ctx: BotContext | None = None
+        answered = False
         with services.session_factory() as db:
-            if not claim_update(db, update.update_id):  # redelivered, or another replica has it
-                log.info("update %s already handled: skipped", update.update_id)
-                return
-            user = get_or_create_user(db, identity)
-            ctx = BotContext(update=update, ptb=context, db=db, user=user, services=services)
-            started, outcome = time.perf_counter(), "ok"
             try:
+                if not claim_update(db, update.update_id):  # redelivered, or another replica has it
+                    log.info("update %s already handled: skipped", update.update_id)
+                    outcome = "skipped"
+                    return
+                ctx = BotContext(update=update, ptb=context, db=db, identity=identity, services=services)
                 await fn(ctx)
+                ctx.user  # noqa: B018 - first contact is recorded even if the handler never needed the row
                 db.commit()
             except Forbidden as error:
                 outcome = "blocked"
-                db.rollback()
+                _rollback(db)
                 log.info("user %s blocked the bot: %s", identity.id, error.message)
-                mark_blocked(db, identity.id, True)
-                db.commit()
-            except Exception:
-                outcome = "error"
-                db.rollback()
-                log.exception("handler %s failed on update %s", fn.__name__, update.update_id)
-                await _apologise(ctx)
+                try:
+                    mark_blocked(db, identity.id, True)
+                    db.commit()
+                except Exception as failure:  # the database went too: the next update marks it
+                    _rollback(db)
+                    problem = unavailable_reason(failure)
+            except Exception as error:
+                _rollback(db)
+                language = (ctx.known_language if ctx else None) or language  # read before the rollback
+                if is_unavailable(error):  # down, cut, or a lock wait over: not a bug, say "again"
+                    outcome, problem = "database unavailable", unavailable_reason(error)
+                    answered = await _apologise(update, context, ctx, language, texts.temporarily_unavailable)
+                else:
+                    outcome = "error"
+                    log.exception("handler %s failed on update %s", fn.__name__, update.update_id)
+                    answered = await _apologise(update, context, ctx, language, texts.something_went_wrong)
             finally:
-                await ctx.answer_callback()
-                _log_update(ctx, fn.__name__, outcome, started)
+                if outcome == "ok" and ctx is not None:
+                    await ctx.answer_callback()
+                elif outcome != "skipped" and not answered and not (ctx and ctx._callback_answered):
+                    await _answer_query(update)  # no commit first: the session may have no database
+                if outcome != "skipped":
+                    _log_update(update, ctx.workshop_code if ctx else None, fn.__name__, outcome, started,
+                                problem)
 
     return wrapped
 
 
-def _log_update(ctx: BotContext, handler_name: str, outcome: str, started: float) -> None:
-    """One line per handled update, for incidents: ids, timing, outcome; never message text."""
-    log.info("update handled", extra={
-        "update_id": ctx.update.update_id, "handler": handler_name, "workshop": ctx.workshop_code,
-        "duration_ms": round((time.perf_counter() - started) * 1000, 1), "outcome": outcome,
-    })
-
-
-async def _apologise(ctx: BotContext) -> None:
+def _rollback(db: DbSession) -> None:
+    """Roll back; on a connection already gone the rollback itself may fail, which is fine:
+    the server drops an unfinished transaction with its connection."""
     try:
-        if ctx.update.callback_query is not None:
-            await ctx.answer_callback(texts.something_went_wrong(ctx.tr), alert=True)
-        else:
-            await ctx.reply(texts.something_went_wrong(ctx.tr))
+        db.rollback()
+    except Exception as error:
+        log.debug("rollback failed: %s", unavailable_reason(error))
+
+
+def _log_update(update: Update, workshop: str | None, handler_name: str, outcome: str, started: float,
+                problem: str | None = None) -> None:
+    """One line per handled update, for incidents: ids, timing, outcome; never message text.
+    A database outage is this same line at WARNING, with the driver's reason (no SQL)."""
+    fields = {
+        "update_id": update.update_id, "handler": handler_name, "workshop": workshop,
+        "duration_ms": round((time.perf_counter() - started) * 1000, 1), "outcome": outcome,
+    }
+    if problem is not None:
+        fields["problem"] = problem
+    log.log(logging.WARNING if problem else logging.INFO, "update handled", extra=fields)
+
+
+async def _apologise(update: Update, context: ContextTypes.DEFAULT_TYPE, ctx: BotContext | None,
+                     language: str | None, wording: Callable[[Translator], str]) -> bool:
+    """Tell the person in ``language`` (no database needed): an alert on their tap, or a
+    message if the tap was answered already or they typed. True once the tap is answered."""
+    text = wording(translator(language))
+    try:
+        if update.callback_query is not None and not (ctx and ctx._callback_answered):
+            await update.callback_query.answer(text=text[:200], show_alert=True)
+            return True
+        chat = update.effective_chat
+        await context.bot.send_message(chat.id if chat else update.effective_user.id,  # type: ignore[union-attr]
+                                       text, parse_mode=ParseMode.HTML)
     except TelegramError:
-        log.exception("could not even apologise to user %s", ctx.user.id)
+        log.exception("could not even apologise on update %s", update.update_id)
+    return False
+
+
+async def _answer_query(update: Update) -> None:
+    """Stop the spinner of a tap whose handler never got its context."""
+    if update.callback_query is None:
+        return
+    try:
+        await update.callback_query.answer()
+    except TelegramError as error:
+        log.info("callback answer failed: %s", error)
 
 
 async def log_unhandled_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:

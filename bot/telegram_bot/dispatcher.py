@@ -30,9 +30,9 @@ from bot.domain import dispatch
 from bot.domain.updates import KEEP_SECONDS, prune_processed_updates
 from bot.i18n import translator
 from bot.rendering import keyboards, texts
-from bot.storage.engine import DbSession
+from bot.storage.engine import DbSession, is_unavailable, unavailable_reason
 from bot.telegram_bot.outbox import Outbox
-from bot.telegram_bot.rate_limit import TelegramRateLimiter
+from bot.telegram_bot.rate_limit import TelegramRateLimiter, background_args
 from bot.telegram_bot.retention import RetentionJob
 from bot.telegram_bot.services import services_of
 
@@ -87,11 +87,14 @@ class Dispatcher:
                 self._again = False
                 try:
                     await self.run_once(application.bot)
-                except Exception:
-                    log.exception("dispatcher run failed; the next wake retries")
+                except Exception as error:
+                    _log_failure("dispatcher run", error)
                 if not self._again:
                     break
-            self._schedule_wake(application)
+            try:
+                self._schedule_wake(application)
+            except Exception as error:  # the periodic tick wakes it anyway
+                _log_failure("dispatcher wake-up planning", error)
         finally:
             self._running -= 1
             if self._running == 0:
@@ -132,20 +135,31 @@ class Dispatcher:
         """
         slots = asyncio.Semaphore(CONCURRENCY)
         in_flight: set[asyncio.Task[None]] = set()
-        while True:
-            with self._session_factory() as db:
-                ids = dispatch.claim_deliveries(db, utcnow(), self.worker, CLAIM_BATCH, self._lease)
-                db.commit()
-            if not ids:
-                break
-            for delivery_id in ids:
-                await slots.acquire()
-                task = asyncio.create_task(self._send_one(bot, delivery_id))
-                in_flight.add(task)
-                task.add_done_callback(in_flight.discard)
-                task.add_done_callback(lambda _: slots.release())
-        if in_flight:
-            await asyncio.gather(*in_flight)
+        failures: list[BaseException] = []  # every task's error is read (none "never retrieved")
+
+        def finished(task: asyncio.Task[None]) -> None:
+            in_flight.discard(task)
+            slots.release()
+            if not task.cancelled() and task.exception() is not None:
+                failures.append(task.exception())  # type: ignore[arg-type]
+
+        try:
+            while True:
+                with self._session_factory() as db:
+                    ids = dispatch.claim_deliveries(db, utcnow(), self.worker, CLAIM_BATCH, self._lease)
+                    db.commit()
+                if not ids:
+                    break
+                for delivery_id in ids:
+                    await slots.acquire()
+                    task = asyncio.create_task(self._send_one(bot, delivery_id))
+                    in_flight.add(task)
+                    task.add_done_callback(finished)
+        finally:  # a failed claim (the database went away) still waits for what is on its way
+            if in_flight:
+                await asyncio.gather(*in_flight, return_exceptions=True)
+        if failures:  # one error for the run's log line; the leases bring the others back
+            raise failures[0]
 
     async def _send_one(self, bot: Bot, delivery_id: int) -> None:
         """Send one reminder, unless it is no longer wanted, and record how it went.
@@ -189,7 +203,27 @@ class Dispatcher:
             log.warning("reminder %s to %s failed (%s)%s", delivery_id, job.chat_id, error,
                         "; will retry" if retried else "; giving up")
         else:
-            await self._in_session(dispatch.record_sent, delivery_id, utcnow())
+            await self._record_sent(delivery_id)
+
+    async def _record_sent(self, delivery_id: int) -> None:
+        """Record a reminder Telegram accepted, through a database outage if need be: only
+        this process knows it went out, and an unrecorded one is sent again once its lease
+        ends. Retried for up to half the lease, well before another process may retake it."""
+        sent_at = utcnow()
+        give_up = asyncio.get_running_loop().time() + self._lease.total_seconds() / 2
+        pause = 0.2
+        while True:
+            try:
+                await self._in_session(dispatch.record_sent, delivery_id, sent_at)
+                return
+            except Exception as error:
+                if not is_unavailable(error) or asyncio.get_running_loop().time() + pause > give_up:
+                    raise
+                if pause == 0.2:  # one line per reminder, not per attempt
+                    log.warning("reminder %s sent, not yet recorded: database unavailable (%s); retrying",
+                                delivery_id, unavailable_reason(error))
+                await asyncio.sleep(pause)
+                pause = min(pause * 2, 2.0)
 
     async def _in_session(self, work: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """``work(db, *args, **kwargs)`` in its own session and transaction, in a worker thread."""
@@ -210,7 +244,7 @@ class Dispatcher:
         for summary in summaries:
             try:
                 await bot.send_message(summary.notify_chat_id, texts.send_summary(translator(summary.notify_language), summary),
-                                       parse_mode=ParseMode.HTML)
+                                       parse_mode=ParseMode.HTML, rate_limit_args=background_args(bot))
             except TelegramError as error:
                 log.warning("could not tell chat %s how a send went: %s", summary.notify_chat_id, error)
 
@@ -229,6 +263,14 @@ class Dispatcher:
         for job in job_queue.get_jobs_by_name(WAKE_JOB):
             job.schedule_removal()
         job_queue.run_once(dispatch_job, when=timedelta(seconds=max(delay, 0.05)), name=WAKE_JOB)
+
+
+def _log_failure(what: str, error: Exception) -> None:
+    """A database outage is one warning line per tick (no traceback); anything else, a traceback."""
+    if is_unavailable(error):
+        log.warning("%s skipped, database unavailable (%s); the next wake retries", what, unavailable_reason(error))
+    else:
+        log.exception("%s failed; the next wake retries", what, exc_info=error)
 
 
 async def dispatch_job(context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -3,7 +3,8 @@
 ``/close`` only queues; this drains the queue in the background so a 40-person workshop
 does not hold up other participants' buttons, and the dispatcher drains whatever a
 restart, a crash or a failed attempt left behind (and the follow-up surveys it queues).
-The rate limiter paces the sends and retries after a 429.
+The rate limiter paces the sends and retries after a 429; they are background requests
+(``background_sending``), so a participant's reply overtakes them.
 """
 
 from __future__ import annotations
@@ -26,9 +27,10 @@ from bot.domain.participation import pending_outbox
 from bot.domain.progress import track
 from bot.i18n import translator
 from bot.rendering import texts
-from bot.storage.engine import DbSession
+from bot.storage.engine import DbSession, is_unavailable, unavailable_reason
 from bot.storage.models import Workshop
 from bot.telegram_bot.questionnaire_flow import deliver
+from bot.telegram_bot.rate_limit import background_args, background_sending
 
 log = logging.getLogger(__name__)
 
@@ -72,8 +74,12 @@ class Outbox:
                 await self.drain(bot)
                 if notice is not None:
                     await self._report(bot, notice)
-        except Exception:
-            log.exception("outbox drain failed; the dispatcher's next wake retries")
+        except Exception as error:
+            if is_unavailable(error):  # an outage: one line, no traceback
+                log.warning("outbox drain stopped, database unavailable (%s); the dispatcher's next wake "
+                            "retries", unavailable_reason(error))
+            else:
+                log.exception("outbox drain failed; the dispatcher's next wake retries")
         finally:
             self._running -= 1
             if self._running == 0:
@@ -84,7 +90,13 @@ class Outbox:
 
         One row per transaction, locked while it is sent (``FOR UPDATE SKIP LOCKED``): a
         second bot process skips it, and a crash rolls the lock back so it is sent again.
+        Sent as background requests: ``deliver`` is shared with a participant's own /start,
+        which is a reply, so the mark comes from here rather than from its calls.
         """
+        with background_sending():
+            return await self._drain(bot)
+
+    async def _drain(self, bot: Bot) -> int:
         delivered = 0
         while True:
             with self._session_factory() as db:
@@ -114,6 +126,7 @@ class Outbox:
                 return
             figures = delivery_counts(db, workshop)
             text = texts.live_progress(translator(notice.language), figures, final=False)
-            message = await bot.send_message(notice.chat_id, text, parse_mode=ParseMode.HTML)
+            message = await bot.send_message(notice.chat_id, text, parse_mode=ParseMode.HTML,
+                                             rate_limit_args=background_args(bot))
             track(db, workshop, notice.chat_id, message.message_id, notice.language, text)
             db.commit()

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
+from typing import TypeVar
 
 from bot.clock import utcnow
 from bot.domain import answering
@@ -20,8 +22,9 @@ from bot.domain.users import forget_user, set_language, set_reminders
 from bot.i18n import SUPPORTED_LANGUAGES
 from bot.questionnaires.model import QuestionnaireKind
 from bot.rendering import keyboards, texts
-from bot.rendering.callback_data import Action, Payload
+from bot.rendering.callback_data import Payload
 from bot.rendering.personal_data import personal_data_json
+from bot.results.questions import Progress, QuestionView
 from bot.results.statuses import ResponseStatus
 from bot.storage.models import Response
 from bot.telegram_bot.context import BotContext
@@ -31,6 +34,8 @@ from bot.telegram_bot.questionnaire_flow import (
     resend_current,
     show_progress,
 )
+
+Shown = TypeVar("Shown", Progress, QuestionView)  # what a tap leads to: the next step, or a redrawn question
 
 MAX_TYPED_TEXT = 5000  # beyond this we do not even try (Telegram itself stops at 4096)
 
@@ -207,60 +212,92 @@ def _own_response(ctx: BotContext, response_id: int) -> Response | None:
     return found[0]
 
 
-async def on_question_button(ctx: BotContext, payload: Payload) -> None:
-    """Every button under a question: answer, tick, confirm, skip, back, keep."""
+# Every button under a question: parse (routes) → ONE domain call → render. The domain reads
+# the response, its owner and its answers in one locked statement, stores the answer, moves
+# on and records which message shows the question; the handler answers the tap and makes
+# ONE chat-bound call (the edit).
+
+
+def _tapped(ctx: BotContext) -> int:
     query = ctx.update.callback_query
-    assert query is not None
-    response = _own_response(ctx, payload.response_id)
-    if response is None:
-        await ctx.answer_callback(texts.stale_button(ctx.tr))
-        return
-    message_id = query.message.message_id if query.message else response.question_message_id
-    db, index, value = ctx.db, payload.index, payload.value
-    try:
-        match payload.action:
-            case Action.TOGGLE:
-                view = answering.toggle_option(db, response, index, value)
-                await ctx.answer_callback()
-                if message_id is not None:
-                    await edit_message(ctx.ptb.bot, ctx.user.id, message_id, texts.question_text(ctx.tr, view), view, ctx.tr)
-                return
-            case Action.BACK:
-                view = answering.go_back(db, response, index)
-                # Rendered before the move is committed (by answering the tap): a text that
-                # cannot be made leaves the participant where they were. The edit itself falls
-                # back to plain text if Telegram refuses the HTML (edit_message).
-                text = texts.question_text(ctx.tr, view)
-                await ctx.answer_callback()
-                if message_id is not None:
-                    await edit_message(ctx.ptb.bot, ctx.user.id, message_id, text, view, ctx.tr)
-                    response.question_message_id = message_id
-                return
-            case Action.ANSWER:
-                progress = (
-                    answering.answer_rating(db, response, index, int(value))
-                    if value.isdigit()
-                    else answering.answer_choice(db, response, index, value)
-                )
-            case Action.CONFIRM:
-                progress = answering.confirm_selection(db, response, index)
-            case Action.SKIP:
-                progress = answering.skip(db, response, index)
-            case Action.KEEP:
-                progress = answering.keep_answer(db, response, index)
-            case _:
-                raise InvalidAnswer(payload.action)
-    except StaleQuestion:
-        await ctx.answer_callback(texts.stale_button(ctx.tr))
-        return
-    except NothingSelected:
+    assert query is not None and query.message is not None  # routes: our own private chat
+    return query.message.message_id
+
+
+async def _refused(ctx: BotContext, error: Exception, payload: Payload | None = None) -> None:
+    if isinstance(error, NothingSelected):
         await ctx.answer_callback(texts.choose_at_least_one(ctx.tr), alert=True)
         return
-    except InvalidAnswer:
-        await ctx.answer_callback(texts.stale_button(ctx.tr))
-        return
+    # an old keyboard, a forged payload, someone else's response
+    await ctx.answer_callback(texts.stale_button(ctx.tr))
+    if isinstance(error, StaleQuestion) and payload is not None:
+        message_id = _tapped(ctx)
+        view = answering.shown_but_stale(ctx.db, ctx.identity.id, payload.response_id, message_id)
+        if view is not None:  # this message should show the current question: show it (again)
+            await edit_message(ctx.ptb.bot, ctx.identity.id, message_id, texts.question_text(ctx.tr, view),
+                               view, ctx.tr)
+
+
+async def _moved_on(ctx: BotContext, progress: Progress, message_id: int) -> None:
+    await ctx.answer_callback()  # commits first: the answer is stored
+    await show_progress(ctx.ptb.bot, ctx.db, ctx.user, ctx.tr, progress, message_id)
+
+
+async def _redrawn(ctx: BotContext, view: QuestionView, message_id: int) -> None:
+    # Rendered before the move is committed (by answering the tap): a text that cannot be
+    # made leaves the participant where they were. The edit itself falls back to plain text
+    # if Telegram refuses the HTML (edit_message).
+    text = texts.question_text(ctx.tr, view)
     await ctx.answer_callback()
-    await show_progress(ctx.ptb.bot, db, response, ctx.user, progress, message_id)
+    await edit_message(ctx.ptb.bot, ctx.identity.id, message_id, text, view, ctx.tr)
+
+
+async def _on_tap(ctx: BotContext, payload: Payload, step: Callable[[int], Shown],
+                  show: Callable[[BotContext, Shown, int], Awaitable[None]]) -> None:
+    """One tap: the domain ``step`` on the tapped message, then ``show`` its result there; a
+    stale, invalid or empty tap is refused (and a lost edit repaired, see ``_refused``)."""
+    message_id = _tapped(ctx)
+    try:
+        result = step(message_id)
+    except (StaleQuestion, InvalidAnswer, NothingSelected) as error:
+        await _refused(ctx, error, payload)
+        return
+    await show(ctx, result, message_id)
+
+
+async def on_answer(ctx: BotContext, payload: Payload) -> None:
+    """A rating, a choice or yes / no."""
+    await _on_tap(ctx, payload, lambda message_id: answering.tap_answer(
+        ctx.db, ctx.identity.id, payload.response_id, payload.index, payload.value, message_id), _moved_on)
+
+
+async def on_confirm(ctx: BotContext, payload: Payload) -> None:
+    """✓ Confirm under a multi-select."""
+    await _on_tap(ctx, payload, lambda message_id: answering.tap_confirm(
+        ctx.db, ctx.identity.id, payload.response_id, payload.index, message_id), _moved_on)
+
+
+async def on_skip(ctx: BotContext, payload: Payload) -> None:
+    await _on_tap(ctx, payload, lambda message_id: answering.tap_skip(
+        ctx.db, ctx.identity.id, payload.response_id, payload.index, message_id), _moved_on)
+
+
+async def on_keep(ctx: BotContext, payload: Payload) -> None:
+    """After ◀ Back: keep the stored answer and move on."""
+    await _on_tap(ctx, payload, lambda message_id: answering.tap_keep(
+        ctx.db, ctx.identity.id, payload.response_id, payload.index, message_id), _moved_on)
+
+
+async def on_toggle(ctx: BotContext, payload: Payload) -> None:
+    """A tick on a multi-select: the same message, redrawn."""
+    await _on_tap(ctx, payload, lambda _message_id: answering.tap_toggle(
+        ctx.db, ctx.identity.id, payload.response_id, payload.index, payload.value), _redrawn)
+
+
+async def on_back(ctx: BotContext, payload: Payload) -> None:
+    """◀ Back: the same message shows the previous question, its answer ticked."""
+    await _on_tap(ctx, payload, lambda message_id: answering.tap_back(
+        ctx.db, ctx.identity.id, payload.response_id, payload.index, message_id), _redrawn)
 
 
 async def on_text(ctx: BotContext) -> None:
@@ -284,4 +321,5 @@ async def on_text(ctx: BotContext) -> None:
     except StaleQuestion:  # a tap on this question won the race (another replica): it moved on
         await ctx.reply(texts.use_the_buttons(ctx.tr))
         return
-    await show_progress(ctx.ptb.bot, ctx.db, response, ctx.user, progress, response.question_message_id)
+    # Below the participant's own message: the next question comes as a new message (one call).
+    await show_progress(ctx.ptb.bot, ctx.db, ctx.user, ctx.tr, progress, None)

@@ -16,7 +16,8 @@ from bot.domain.delivery import delivery_counts
 from bot.domain.progress import active, should_stop
 from bot.i18n import translator
 from bot.rendering import texts
-from bot.storage.engine import DbSession
+from bot.storage.engine import DbSession, is_unavailable, unavailable_reason
+from bot.telegram_bot.rate_limit import background_args
 from bot.telegram_bot.services import services_of
 
 log = logging.getLogger(__name__)
@@ -25,7 +26,14 @@ INTERVAL_SECONDS = 20
 
 
 async def progress_job(context: ContextTypes.DEFAULT_TYPE) -> None:
-    await refresh_progress(context.bot, services_of(context.application).session_factory)
+    """JobQueue callback: nothing escapes it; a failed pass is simply redone next tick."""
+    try:
+        await refresh_progress(context.bot, services_of(context.application).session_factory)
+    except Exception as error:
+        if is_unavailable(error):  # an outage: one line per tick, no traceback
+            log.warning("progress refresh skipped, database unavailable (%s)", unavailable_reason(error))
+        else:
+            log.exception("progress refresh failed; the next tick retries")
 
 
 async def refresh_progress(bot: Bot, session_factory: Callable[[], DbSession], now: datetime | None = None) -> None:
@@ -42,7 +50,8 @@ async def refresh_progress(bot: Bot, session_factory: Callable[[], DbSession], n
                 db.commit()
                 try:
                     await bot.edit_message_text(
-                        text, chat_id=message.chat_id, message_id=message.message_id, parse_mode=ParseMode.HTML
+                        text, chat_id=message.chat_id, message_id=message.message_id, parse_mode=ParseMode.HTML,
+                        rate_limit_args=background_args(bot),  # waits behind participants' replies
                     )
                 except (BadRequest, Forbidden) as error:  # deleted, or the bot left the group
                     log.info("progress message %s stopped: %s", message.id, error.message)

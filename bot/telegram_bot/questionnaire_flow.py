@@ -1,8 +1,14 @@
 """Showing questions and moving through a questionnaire in the chat.
 
 Shared by the button handlers, the typed-answer handler, the join conversation and the
-outbox: each question is one message that is edited into "question ✓ answer" once
-answered, so the chat never fills with dead keyboards.
+outbox. One answer costs ONE call that counts against Telegram's per-bot limit (~30 chat
+messages a second): a tap edits the question message into the next question, its answer
+recalled in one line above it ("✓ question: answer"), and ``answerCallbackQuery`` (not
+counted: no chat) confirms the tap; the last answer turns the same message into the thanks
+with one summary of every answer. A typed answer sits BELOW the question, so editing the
+message above would put the next question above the participant's own text: the next
+question (or the thanks) is sent as a new message instead, and the old one is left as it
+is: its Skip / ◀ buttons now carry a past index, so a tap on them is stale and harmless.
 """
 
 from __future__ import annotations
@@ -34,8 +40,8 @@ def refused_markup(error: BadRequest) -> bool:
     return "can't parse entities" in message or "too long" in message
 
 
-async def send_question(bot: Bot, chat_id: int, tr: Translator, view: QuestionView) -> int:
-    text, keyboard = texts.question_text(tr, view), keyboards.question_keyboard(tr, view)
+async def send_question(bot: Bot, chat_id: int, tr: Translator, view: QuestionView, notice: str | None = None) -> int:
+    text, keyboard = texts.question_text(tr, view, notice), keyboards.question_keyboard(tr, view)
     try:
         message = await bot.send_message(chat_id, text, parse_mode=ParseMode.HTML, reply_markup=keyboard)
     except BadRequest as error:
@@ -124,34 +130,35 @@ async def resend_current(bot: Bot, db: DbSession, response: Response, user: User
     if view is None:
         return
     tr = translator(user.language)
-    if response.question_message_id is not None:  # retire the old keyboard
+    if response.question_message_id is not None:  # retire the old keyboard (a second call: rare)
         await edit_message(bot, user.id, response.question_message_id, texts.question_text(tr, view), None, tr)
-    response.question_message_id = await send_question(bot, user.id, tr, view)
+    answering.shown_in(db, response.id, await send_question(bot, user.id, tr, view))
     db.commit()
 
 
 async def show_progress(
-    bot: Bot, db: DbSession, response: Response, user: User, progress: Progress, message_id: int | None
+    bot: Bot, db: DbSession, user: User, tr: Translator, progress: Progress, message_id: int | None
 ) -> None:
-    """After an answer: freeze the answered question, then ask the next or say thanks."""
-    tr = translator(user.language)
+    """After an answer, in ONE chat-bound call: the message ``message_id`` (the tapped one)
+    becomes the next question, or the thanks with the summary; without it (a typed answer)
+    that text comes as a new message. Then the questionnaires now owed, as today."""
     db.commit()  # the answer is stored before anything goes over the network
-    if message_id is not None:
-        await edit_message(bot, user.id, message_id, texts.answered_text(tr, progress.answered), None, tr)
-    if progress.truncated:
-        await bot.send_message(user.id, texts.text_truncated(tr, answering.TEXT_ANSWER_MAX))
-    if progress.next is not None:
-        response.question_message_id = await send_question(bot, user.id, tr, progress.next)
-        db.commit()
+    notice = texts.text_truncated(tr, answering.TEXT_ANSWER_MAX) if progress.truncated else None
+    view = progress.next
+    if view is None:
+        head = (texts.profile_done(tr, session_closed=progress.session_closed)
+                if progress.answered.questionnaire.kind is QuestionnaireKind.PROFILE else texts.thank_you(tr))
+        text = texts.completed_text(tr, head, progress.answers, notice)
+        if message_id is None or not await edit_message(bot, user.id, message_id, text, None, tr):
+            await bot.send_message(user.id, text, parse_mode=ParseMode.HTML)
+        for owed_id in progress.queued_response_ids:
+            owed = db.get(Response, owed_id)
+            if owed is not None:
+                await deliver(bot, db, owed, user)
         return
-    workshop = workshop_of_response(db, response)
-    if response.kind == QuestionnaireKind.PROFILE.value:
-        await bot.send_message(
-            user.id, texts.profile_done(tr, session_closed=workshop.closed_at is not None), parse_mode=ParseMode.HTML
-        )
-    else:
-        await bot.send_message(user.id, texts.thank_you(tr), parse_mode=ParseMode.HTML)
-    for owed_id in progress.queued_response_ids:
-        owed = db.get(Response, owed_id)
-        if owed is not None:
-            await deliver(bot, db, owed, user)
+    if message_id is not None and await edit_message(bot, user.id, message_id, texts.question_text(tr, view, notice),
+                                                     view, tr):
+        return
+    # A typed answer, or the tapped message is gone: the next question comes as a new message.
+    answering.shown_in(db, view.response_id, await send_question(bot, user.id, tr, view, notice))
+    db.commit()

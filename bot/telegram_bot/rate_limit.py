@@ -1,4 +1,4 @@
-"""Our rate limiter for python-telegram-bot: keeps broadcasts under Telegram's limits.
+"""Our rate limiter for python-telegram-bot: replies first, broadcasts under Telegram's limits.
 
 Telegram answers ``429 Too Many Requests`` (with ``parameters.retry_after``, the seconds
 to wait) when a bot sends more than about 30 messages a second overall, more than about
@@ -7,15 +7,26 @@ applies to the whole bot, not to one chat. PTB's ``AIORateLimiter`` uses leaky b
 treats every request alike; this one:
 
 * counts requests that target a chat in a sliding 1-second window (29 by default, just
-  under Telegram's 30), measured when each request is released, first come first served,
-  and spaces those releases by at least 1/29 s: Telegram counts at *arrival*, and a burst
-  of 29 released at once lands spread out by network jitter, so two bursts 1 s apart can
-  put 31 arrivals into one second (seen against the fake server: a few 429s per 90 sends);
-* spaces *broadcast* requests (``rate_limit_args={"broadcast": True}``) to the same chat
-  by ``per_chat_interval``, while direct replies to a user's tap go out at once;
+  under Telegram's 30), measured when each request is released, and spaces those releases
+  by at least 1/29 s: Telegram counts at *arrival*, and a burst of 29 released at once
+  lands spread out by network jitter, so two bursts 1 s apart can put 31 arrivals into one
+  second (seen against the fake server: a few 429s per 90 sends);
+* hands each slot of that window to a waiting *interactive* request (a reply to someone
+  who just tapped or typed) before any *background* one (reminders, queued questionnaires
+  sent by the outbox, live progress edits, send summaries, retention notices), first come
+  first served within each class. Background requests say so with
+  ``rate_limit_args={"background": True}`` (or ``{"broadcast": True}``, below), or are sent
+  inside ``background_sending()`` (the outbox: ``questionnaire_flow.deliver`` is shared with
+  a participant's own /start). There is no ageing: a background request waits as long as
+  replies take every slot. That is the choice, not an oversight: the people in the room
+  come first, their traffic is bounded (each waits for the reply before tapping again) and
+  ends, and a round that pauses meanwhile loses nothing (it is in the database);
+* spaces *broadcast* requests (``rate_limit_args={"broadcast": True}``: background, and
+  many to one chat could come back to back) to the same chat by ``per_chat_interval``,
+  while direct replies to a user's tap go out at once;
 * keeps each group (negative ``chat_id``, or an ``@username``) to 20 requests a minute;
-* after a 429 holds every chat-bound request for ``retry_after`` (plus a margin), then
-  retries the failed one, at most ``max_retries`` times.
+* after a 429 holds every chat-bound request, replies too, for ``retry_after`` (plus a
+  margin), then retries the failed one, at most ``max_retries`` times.
 
 Requests without a ``chat_id`` (getMe, answerCallbackQuery, setMyCommands…) are never
 throttled; PTB never passes getUpdates to a rate limiter.
@@ -25,17 +36,18 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import datetime as dt
 import logging
 import time
 from collections import OrderedDict, deque
-from collections.abc import AsyncIterator, Callable, Coroutine, Hashable
+from collections.abc import AsyncIterator, Callable, Coroutine, Hashable, Iterator
 from typing import Any
 
 from telegram.error import RetryAfter
 from telegram.ext import BaseRateLimiter
 
-__all__ = ["TelegramRateLimiter"]
+__all__ = ["BACKGROUND", "BROADCAST", "TelegramRateLimiter", "background_args", "background_sending"]
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +59,37 @@ GROUP_PERIOD = 60.0
 ChatKey = int | str
 JSONDict = dict[str, Any]
 Callback = Callable[..., Coroutine[Any, Any, bool | JSONDict | list[JSONDict]]]
+
+# rate_limit_args of background requests: BACKGROUND waits behind replies; BROADCAST also
+# keeps a second between two requests to one chat (a reminder round, many in a row)
+BACKGROUND: dict[str, bool] = {"background": True}
+BROADCAST: dict[str, bool] = {"broadcast": True}
+
+# True inside ``background_sending()``: every chat-bound request of that task is background
+_background_context: contextvars.ContextVar[bool] = contextvars.ContextVar("background_sending", default=False)
+
+
+@contextlib.contextmanager
+def background_sending() -> Iterator[None]:
+    """Mark every request sent in this block (by this task, and tasks it starts) as background.
+
+    For code shared with handlers, such as ``questionnaire_flow.deliver``: the outbox sends
+    through it in the background, a participant's own /start through it interactively.
+    The mark lives in a context variable, so it stays with the task that set it.
+    """
+    token = _background_context.set(True)
+    try:
+        yield
+    finally:
+        _background_context.reset(token)
+
+
+def background_args(bot: object, *, broadcast: bool = False) -> dict[str, bool] | None:
+    """``rate_limit_args`` for a background request, or None when ``bot`` has no rate limiter
+    (PTB refuses ``rate_limit_args`` then, and there is nothing to order)."""
+    if getattr(bot, "rate_limiter", None) is None:
+        return None
+    return dict(BROADCAST if broadcast else BACKGROUND)
 
 
 class _SlidingWindow:
@@ -103,6 +146,60 @@ class _KeyedLocks:
         return len(self._locks)
 
 
+class _PriorityGate:
+    """Whose turn it is to take the next slot of the overall window.
+
+    One holder at a time, like the FIFO ``asyncio.Lock`` it replaces; the holder sleeps until
+    the slot is due, then takes it or gives way. When the holder leaves, the turn goes to the
+    oldest interactive waiter, else the oldest background one.
+    """
+
+    def __init__(self) -> None:
+        self._waiting: tuple[deque[asyncio.Future[None]], deque[asyncio.Future[None]]] = (deque(), deque())
+        self._held = False
+
+    def interactive_waiting(self) -> bool:
+        return any(not waiter.done() for waiter in self._waiting[0])
+
+    def waiting(self, *, background: bool) -> int:
+        """Requests of that class waiting for their turn (tests and benchmarks read it)."""
+        return sum(not waiter.done() for waiter in self._waiting[background])
+
+    @property
+    def held(self) -> bool:
+        return self._held
+
+    async def enter(self, *, background: bool, first: bool = False) -> None:
+        """Wait for the turn; ``first``: at the head of its class (it had the turn and gave way)."""
+        if not self._held:  # nobody waits either: leave() hands the turn straight on
+            self._held = True
+            return
+        queue = self._waiting[background]
+        waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        if first:
+            queue.appendleft(waiter)
+        else:
+            queue.append(waiter)
+        try:
+            await waiter
+        except asyncio.CancelledError:
+            if waiter.done() and not waiter.cancelled():
+                self.leave()  # given the turn just as it was cancelled: pass it on
+            else:
+                with contextlib.suppress(ValueError):  # leave() may have dropped it already
+                    queue.remove(waiter)
+            raise
+
+    def leave(self) -> None:
+        for queue in self._waiting:  # interactive first
+            while queue:
+                waiter = queue.popleft()
+                if not waiter.done():  # a cancelled waiter is skipped
+                    waiter.set_result(None)
+                    return
+        self._held = False
+
+
 def _chat_key(chat_id: object) -> ChatKey:
     """The same key for ``123`` and ``"123"``; usernames stay strings."""
     if isinstance(chat_id, int):
@@ -135,7 +232,8 @@ def _retry_after_seconds(error: RetryAfter) -> float:
 
 
 class TelegramRateLimiter(BaseRateLimiter[dict[str, Any]]):
-    """Sliding-window overall limit, per-chat spacing for broadcasts, per-group limit, 429 retry.
+    """Sliding-window overall limit served replies first, per-chat spacing for broadcasts,
+    per-group limit, 429 retry.
 
     ``retry_after_count`` counts the 429s received; ``released_count`` counts the requests
     handed to Telegram (each retry counts again).
@@ -159,7 +257,7 @@ class TelegramRateLimiter(BaseRateLimiter[dict[str, Any]]):
         self.retry_after_count: int = 0
         self.released_count: int = 0
         self._overall = _SlidingWindow(overall_per_second, OVERALL_PERIOD)
-        self._overall_lock = asyncio.Lock()
+        self._gate = _PriorityGate()  # whose turn for the next overall slot: replies first
         self._overall_gap: float = OVERALL_PERIOD / overall_per_second
         # The ideal time of the next chat-bound release: it advances by one gap per release
         # (not from the actual, slightly late release), so timer lateness does not add up.
@@ -193,6 +291,7 @@ class TelegramRateLimiter(BaseRateLimiter[dict[str, Any]]):
         key = None if chat_id is None else _chat_key(chat_id)
         options = rate_limit_args if isinstance(rate_limit_args, dict) else {}
         broadcast = options.get("broadcast") is True
+        background = broadcast or options.get("background") is True or _background_context.get()
         # the slot was taken by ``reserve`` before the message was made (a retry takes its own)
         reserved = options.get("reserved") is True
         attempt = 0
@@ -200,7 +299,7 @@ class TelegramRateLimiter(BaseRateLimiter[dict[str, Any]]):
             if key is None:
                 self.released_count += 1
             elif not (reserved and attempt == 0):
-                await self._acquire(key, broadcast)
+                await self._acquire(key, broadcast, background)
             try:
                 return await callback(*args, **kwargs)
             except RetryAfter as error:
@@ -217,17 +316,18 @@ class TelegramRateLimiter(BaseRateLimiter[dict[str, Any]]):
                 self._flood_until = max(self._flood_until, time.monotonic() + pause)
                 await asyncio.sleep(pause)
 
-    async def reserve(self, chat_id: int | str, *, broadcast: bool = False) -> None:
+    async def reserve(self, chat_id: int | str, *, broadcast: bool = False, background: bool = False) -> None:
         """Wait for a slot to ``chat_id`` now and take it; the request that follows must pass
         ``rate_limit_args={"reserved": True, …}``.
 
         For a message whose content depends on when it leaves (a reminder saying "you
         answered 8 of 13"): the sender waits here, then reads the database and makes the
-        message, so nothing it says is older than the wait.
+        message, so nothing it says is older than the wait. A broadcast is background.
         """
-        await self._acquire(_chat_key(chat_id), broadcast)
+        background = broadcast or background or _background_context.get()
+        await self._acquire(_chat_key(chat_id), broadcast, background)
 
-    async def _acquire(self, key: ChatKey, broadcast: bool) -> None:
+    async def _acquire(self, key: ChatKey, broadcast: bool, background: bool) -> None:
         """Return once a request to chat ``key`` may be released, the release recorded."""
         group = _is_group(key)
         async with contextlib.AsyncExitStack() as stack:
@@ -235,12 +335,14 @@ class TelegramRateLimiter(BaseRateLimiter[dict[str, Any]]):
                 await stack.enter_async_context(self._chat_locks.hold(key))
             if group:
                 await stack.enter_async_context(self._group_locks.hold(key))
+            gave_way = False
             while True:
-                if broadcast:  # per-chat spacing first, without holding the overall lock
+                if broadcast:  # per-chat spacing first, without holding the turn
                     await _sleep(self._chat_delay(key, time.monotonic()))
                 if group:
                     await _sleep(self._group_window(key).delay(time.monotonic()))
-                async with self._overall_lock:
+                await self._gate.enter(background=background, first=gave_way)
+                try:
                     while True:
                         now = time.monotonic()
                         wait = max(
@@ -251,11 +353,18 @@ class TelegramRateLimiter(BaseRateLimiter[dict[str, Any]]):
                         if wait <= 0:
                             break
                         await asyncio.sleep(wait)
+                    # a reply queued while this one slept for the slot: the slot is the reply's,
+                    # and this one waits for the next at the head of the background class
+                    gave_way = background and self._gate.interactive_waiting()
+                    if gave_way:
+                        continue
                     # a non-broadcast request to this chat may have gone out meanwhile
                     if broadcast and self._chat_delay(key, now) > 0:
                         continue
                     self._release(key, group, now)
                     return
+                finally:
+                    self._gate.leave()
 
     def _chat_delay(self, key: ChatKey, now: float) -> float:
         last = self._last_release.get(key)

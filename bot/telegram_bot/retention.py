@@ -22,6 +22,7 @@ from bot.domain import retention
 from bot.i18n import translator
 from bot.rendering import texts
 from bot.storage.engine import DbSession
+from bot.telegram_bot.rate_limit import background_args
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +47,7 @@ class RetentionJob:
         for notice in notices:
             try:
                 await bot.send_message(notice.chat_id, texts.retention_notice(translator(notice.language), notice),
-                                       parse_mode=ParseMode.HTML)
+                                       parse_mode=ParseMode.HTML, rate_limit_args=background_args(bot))
             except TelegramError as error:  # blocked or gone: the deletion still waits the week
                 log.warning("retention notice to %s not delivered: %s", notice.chat_id, error)
         with self._session_factory() as db:

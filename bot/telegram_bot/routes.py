@@ -12,12 +12,12 @@ from bot.telegram_bot.fallbacks import unknown_button
 CallbackHandler = Callable[[BotContext, Payload], Awaitable[None]]
 
 CALLBACK_ROUTES: dict[Action, CallbackHandler] = {
-    Action.ANSWER: participant.on_question_button,
-    Action.TOGGLE: participant.on_question_button,
-    Action.CONFIRM: participant.on_question_button,
-    Action.SKIP: participant.on_question_button,
-    Action.BACK: participant.on_question_button,
-    Action.KEEP: participant.on_question_button,
+    Action.ANSWER: participant.on_answer,
+    Action.TOGGLE: participant.on_toggle,
+    Action.CONFIRM: participant.on_confirm,
+    Action.SKIP: participant.on_skip,
+    Action.BACK: participant.on_back,
+    Action.KEEP: participant.on_keep,
     Action.LANGUAGE: participant.on_language,
     Action.FORGET: participant.on_forget,
     Action.RESUME: participant.on_resume,
@@ -40,4 +40,4 @@ def _from_own_private_chat(ctx: BotContext) -> bool:
     answer or edit from a chat that is not theirs."""
     query = ctx.update.callback_query
     message = query.message if query else None
-    return message is not None and message.chat.id == ctx.user.id
+    return message is not None and message.chat.id == ctx.identity.id

@@ -36,6 +36,7 @@ from bot.rendering.texts.help import (  # noqa: F401
     private_chat_only,
     something_went_wrong,
     stale_button,
+    temporarily_unavailable,
     text_truncated,
     unknown_command,
     unsupported_content,
@@ -102,10 +103,10 @@ from bot.rendering.texts.privacy import (  # noqa: F401
 )
 from bot.rendering.texts.questions import (  # noqa: F401
     _header,
-    answer_summary,
-    answered_text,
+    completed_text,
     question_text,
     questionnaire_intro,
+    recap_line,
     thank_you,
 )
 from bot.rendering.texts.reminders import (  # noqa: F401

@@ -118,6 +118,12 @@ def something_went_wrong(tr: Translator) -> str:
                       "please try again in a moment.")
 
 
+def temporarily_unavailable(tr: Translator) -> str:
+    """The database did not answer: what was just sent is not stored, so it must be sent again."""
+    return tr.gettext("⏳ I'm briefly unavailable. Your earlier answers are saved; "
+                      "please try that again in a moment.")
+
+
 def stale_button(tr: Translator) -> str:
     return tr.gettext("This button is no longer active.")
 

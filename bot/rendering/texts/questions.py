@@ -9,8 +9,14 @@ from bot.questionnaires.model import (
     Questionnaire,
     QuestionType,
 )
-from bot.rendering.texts.markup import SLOT, _fit, echo, local, option_label, scale_anchors
+from bot.rendering.texts.markup import SLOT, _fit, cut, echo, local, ltr, option_label, scale_anchors
 from bot.results.questions import QuestionView
+
+RECAP_QUESTION = 60
+"""UTF-16 units of a question's wording kept in a one-line recap: the start of it is enough
+to recognise it on a phone, and the line stays one or two lines long."""
+RECAP_ANSWER = 80  # and of the answer in the recap above the next question
+SUMMARY_ANSWER = 300  # and of each answer in the summary at the end (a typed text, mostly)
 
 
 def questionnaire_intro(tr: Translator, questionnaire: Questionnaire, workshop_title: str) -> str:
@@ -27,9 +33,15 @@ def _header(tr: Translator, view: QuestionView) -> str:
     return f"<b>{header}</b>"
 
 
-def question_text(tr: Translator, view: QuestionView) -> str:
+def question_text(tr: Translator, view: QuestionView, notice: str | None = None) -> str:
+    """A question with its buttons' explanation; above it, ``notice`` (plain text) and the
+    previous question's answer in one line, as one message shows one question after the other."""
     question = view.question
     parts = [_header(tr, view), local(question.text, tr)]
+    if view.previous is not None:
+        parts.insert(0, recap_line(tr, view.previous, RECAP_ANSWER))
+    if notice:
+        parts.insert(0, escape(notice))
     if question.type is QuestionType.RATING:
         scale = escape(scale_anchors(tr, question)) or f"{question.scale_min} – {question.scale_max}"
         parts.append(f"<i>{scale}</i>")
@@ -45,22 +57,34 @@ def question_text(tr: Translator, view: QuestionView) -> str:
     return _fit("\n\n".join(parts))
 
 
-def answer_summary(tr: Translator, view: QuestionView) -> str:
-    """The stored answer of a question, as one line ("4", "Yes", "A, B"); a typed text is
-    ``SLOT``, which ``echo`` fills once the room left in the message is known."""
+def _answer(tr: Translator, view: QuestionView, room: int) -> str:
+    """A stored answer as escaped HTML on one line ("4/5", "Yes", "A, B", a typed text cut to ``room``)."""
     if view.skipped:
         return tr.gettext("skipped")
     if view.rating is not None:
-        return f"{view.rating}/{view.question.scale_max}"
+        return ltr(tr, f"{view.rating}/{view.question.scale_max}")
     if view.text is not None:
-        return SLOT  # the typed text goes in last, cut to the room the message leaves
-    return escape(", ".join(option_label(tr, view, o) for o in view.selected))
+        folded = " ".join(view.text.replace(SLOT, "").split())  # one line; SLOT is ours alone
+        return escape(cut(folded, room))
+    return escape(cut(", ".join(option_label(tr, view, o) for o in view.selected), room))
 
 
-def answered_text(tr: Translator, view: QuestionView) -> str:
-    """What a question message becomes once answered: question and answer, no buttons."""
-    html = f"{_header(tr, view)}\n{local(view.question.text, tr)}\n\n✓ {answer_summary(tr, view)}"
-    return _fit(echo(html, view.text) if view.text is not None and not view.skipped else html)
+def recap_line(tr: Translator, view: QuestionView, room: int) -> str:
+    """"✓ question — answer" in one line: the start of the wording, then what was answered."""
+    wording = escape(cut(view.question.text.get(tr.language), RECAP_QUESTION))
+    return f"✓ <i>{wording}</i> — {_answer(tr, view, room)}"  # a dash: no colon to space by language
+
+
+def completed_text(tr: Translator, head: str, answers: tuple[QuestionView, ...], notice: str | None = None) -> str:
+    """What the question message becomes at the end: the thanks (``head``), then ONE summary of
+    every answer, each cut, the whole within Telegram's limit."""
+    lines = [recap_line(tr, view, SUMMARY_ANSWER) for view in answers if view.has_answer or view.skipped]
+    parts = [escape(notice)] if notice else []
+    parts.append(head)
+    if lines:
+        heading = tr.gettext("Your answers")
+        parts.append(f"<b>{heading}</b>\n" + "\n".join(lines))
+    return _fit("\n\n".join(parts))
 
 
 def thank_you(tr: Translator) -> str:
