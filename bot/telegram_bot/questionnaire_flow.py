@@ -141,7 +141,7 @@ async def show_progress(
 ) -> None:
     """After an answer, in ONE chat-bound call: the message ``message_id`` (the tapped one)
     becomes the next question, or the thanks with the summary; without it (a typed answer)
-    that text comes as a new message. Then the questionnaires now owed, as today."""
+    that text comes as a new message. Then the questionnaires now owed go out, as new messages."""
     db.commit()  # the answer is stored before anything goes over the network
     notice = texts.text_truncated(tr, answering.TEXT_ANSWER_MAX) if progress.truncated else None
     view = progress.next
