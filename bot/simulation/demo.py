@@ -27,6 +27,8 @@ from pathlib import Path
 
 from bot.clock import ManualClock
 from bot.config import Settings
+from bot.i18n import SUPPORTED_LANGUAGES, translator
+from bot.rendering import texts
 from bot.rendering.callback_data import Action
 from bot.simulation.live_bot import LiveBot
 from bot.storage.engine import make_engine, make_session_factory
@@ -81,6 +83,10 @@ def _action(data: str | None) -> str:
     return (data or "").partition(":")[0]
 
 
+# The bot's answer when the database was out: a typed text it answers with is not stored.
+_TRY_AGAIN = frozenset(texts.temporarily_unavailable(translator(language)) for language in SUPPORTED_LANGUAGES)
+
+
 def _current_question(user: FakeUser) -> BotMessage | None:
     """The latest message that asks something: it carries answer, tick or skip buttons.
 
@@ -97,15 +103,22 @@ def _current_question(user: FakeUser) -> BotMessage | None:
 
 def _answered_by_typing(user: FakeUser, question: BotMessage) -> bool:
     """A typed answer sits below its question, which keeps its Skip / ◀ buttons (a tap on
-    them is stale): the question is answered once the person typed a text after it."""
+    them is stale): the question is answered once the person typed a text after it and the
+    bot's reply to that text is not "try again" (the database was out: nothing was stored)."""
     if _labels(question, Action.ANSWER) or _labels(question, Action.TOGGLE) or _labels(question, Action.CONFIRM):
         return False
     last = max(m.message_id for m in user.messages)
-    for message_id in range(question.message_id + 1, last):
+    typed = False
+    for message_id in range(question.message_id + 1, last + 1):
         raw = user.raw_message(message_id)
-        if (raw is not None and raw.get("from", {}).get("id") == user.user_id
-                and not str(raw.get("text", "/")).startswith("/")):
-            return True
+        if raw is None:
+            continue
+        if raw.get("from", {}).get("id") == user.user_id:
+            typed = typed or not str(raw.get("text", "/")).startswith("/")
+        elif typed:  # the bot's reply to the typed text
+            if str(raw.get("text", "")) not in _TRY_AGAIN:
+                return True
+            typed = False
     return False
 
 
