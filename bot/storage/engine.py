@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from typing import Any
 
@@ -59,6 +60,16 @@ def unavailable_reason(error: BaseException) -> str:
     original = getattr(error, "orig", None) or error
     first = (str(original).strip().splitlines() or [""])[0]
     return f"{type(original).__name__}: {first[:160]}"
+
+
+def log_background_failure(logger: logging.Logger, what: str, error: BaseException) -> None:
+    """Background work (a job tick, the outbox's drain) failed and is redone on the next wake:
+    a database outage is one warning line, no traceback; anything else, a traceback."""
+    if is_unavailable(error):
+        logger.warning("%s skipped, database unavailable (%s); the next wake retries", what,
+                       unavailable_reason(error))
+    else:
+        logger.error("%s failed; the next wake retries", what, exc_info=error)
 
 
 def make_engine(database_url: str, **kwargs: Any) -> Engine:

@@ -30,9 +30,9 @@ from bot.domain import dispatch
 from bot.domain.updates import KEEP_SECONDS, prune_processed_updates
 from bot.i18n import translator
 from bot.rendering import keyboards, texts
-from bot.storage.engine import DbSession, is_unavailable, unavailable_reason
+from bot.storage.engine import DbSession, is_unavailable, log_background_failure, unavailable_reason
 from bot.telegram_bot.outbox import Outbox
-from bot.telegram_bot.rate_limit import TelegramRateLimiter, background_args
+from bot.telegram_bot.rate_limit import BROADCAST, TelegramRateLimiter, background_args
 from bot.telegram_bot.retention import RetentionJob
 from bot.telegram_bot.services import services_of
 
@@ -42,7 +42,6 @@ T = TypeVar("T")
 CLAIM_BATCH = 32  # reminders leased per transaction: about a second of sending, well within the lease
 CONCURRENCY = 32  # reminders in flight at once; the rate limiter does the pacing
 WAKE_JOB = "dispatch-wake"
-BROADCAST = {"broadcast": True}  # rate_limit_args: space messages to one chat by a second
 PRUNE_EVERY = timedelta(hours=1)  # handled update ids are forgotten after a day, checked hourly
 
 
@@ -88,13 +87,13 @@ class Dispatcher:
                 try:
                     await self.run_once(application.bot)
                 except Exception as error:
-                    _log_failure("dispatcher run", error)
+                    log_background_failure(log, "dispatcher run", error)
                 if not self._again:
                     break
             try:
                 self._schedule_wake(application)
             except Exception as error:  # the periodic tick wakes it anyway
-                _log_failure("dispatcher wake-up planning", error)
+                log_background_failure(log, "dispatcher wake-up planning", error)
         finally:
             self._running -= 1
             if self._running == 0:
@@ -263,14 +262,6 @@ class Dispatcher:
         for job in job_queue.get_jobs_by_name(WAKE_JOB):
             job.schedule_removal()
         job_queue.run_once(dispatch_job, when=timedelta(seconds=max(delay, 0.05)), name=WAKE_JOB)
-
-
-def _log_failure(what: str, error: Exception) -> None:
-    """A database outage is one warning line per tick (no traceback); anything else, a traceback."""
-    if is_unavailable(error):
-        log.warning("%s skipped, database unavailable (%s); the next wake retries", what, unavailable_reason(error))
-    else:
-        log.exception("%s failed; the next wake retries", what, exc_info=error)
 
 
 async def dispatch_job(context: ContextTypes.DEFAULT_TYPE) -> None:

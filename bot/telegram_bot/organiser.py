@@ -193,23 +193,23 @@ async def _workshop_and_rest(ctx: BotContext, looks_like_rest: Callable[[str], b
     if not await _may_organise(ctx):
         return None
     args = list(ctx.ptb.args or [])
-    try:
-        workshop = workshop_for_organiser(ctx.db, ctx.user.id, args[0])
-        ctx.workshop_code = workshop.join_code
-        return workshop, args[1:]
-    except IndexError:
-        pass
-    except WorkshopNotFound:
-        if not looks_like_rest(args[0]):
-            await ctx.reply(texts.workshop_not_found(ctx.tr, args[0]))
+    workshop: Workshop | None = None
+    rest = args
+    if args:
+        try:
+            workshop, rest = workshop_for_organiser(ctx.db, ctx.user.id, args[0]), args[1:]
+        except WorkshopNotFound:
+            if not looks_like_rest(args[0]):
+                await ctx.reply(texts.workshop_not_found(ctx.tr, args[0]))
+                return None
+    if workshop is None:
+        try:
+            workshop = workshop_for_organiser(ctx.db, ctx.user.id, None)
+        except WorkshopNotFound:
+            await ctx.reply(texts.workshop_not_found(ctx.tr, ""))
             return None
-    try:
-        workshop = workshop_for_organiser(ctx.db, ctx.user.id, None)
-    except WorkshopNotFound:
-        await ctx.reply(texts.workshop_not_found(ctx.tr, ""))
-        return None
     ctx.workshop_code = workshop.join_code
-    return workshop, args
+    return workshop, rest
 
 
 def _looks_like_when(word: str) -> bool:

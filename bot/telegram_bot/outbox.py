@@ -27,7 +27,7 @@ from bot.domain.participation import pending_outbox
 from bot.domain.progress import track
 from bot.i18n import translator
 from bot.rendering import texts
-from bot.storage.engine import DbSession, is_unavailable, unavailable_reason
+from bot.storage.engine import DbSession, log_background_failure
 from bot.storage.models import Workshop
 from bot.telegram_bot.questionnaire_flow import deliver
 from bot.telegram_bot.rate_limit import background_args, background_sending
@@ -75,11 +75,7 @@ class Outbox:
                 if notice is not None:
                     await self._report(bot, notice)
         except Exception as error:
-            if is_unavailable(error):  # an outage: one line, no traceback
-                log.warning("outbox drain stopped, database unavailable (%s); the dispatcher's next wake "
-                            "retries", unavailable_reason(error))
-            else:
-                log.exception("outbox drain failed; the dispatcher's next wake retries")
+            log_background_failure(log, "outbox drain", error)
         finally:
             self._running -= 1
             if self._running == 0:

@@ -224,18 +224,16 @@ def _tapped(ctx: BotContext) -> int:
     return query.message.message_id
 
 
-async def _refused(ctx: BotContext, error: Exception, payload: Payload | None = None) -> None:
+async def _refused(ctx: BotContext, error: Exception, payload: Payload, message_id: int) -> None:
     if isinstance(error, NothingSelected):
         await ctx.answer_callback(texts.choose_at_least_one(ctx.tr), alert=True)
         return
     # an old keyboard, a forged payload, someone else's response
     await ctx.answer_callback(texts.stale_button(ctx.tr))
-    if isinstance(error, StaleQuestion) and payload is not None:
-        message_id = _tapped(ctx)
+    if isinstance(error, StaleQuestion):
         view = answering.shown_but_stale(ctx.db, ctx.identity.id, payload.response_id, message_id)
         if view is not None:  # this message should show the current question: show it (again)
-            await edit_message(ctx.ptb.bot, ctx.identity.id, message_id, texts.question_text(ctx.tr, view),
-                               view, ctx.tr)
+            await _redrawn(ctx, view, message_id)
 
 
 async def _moved_on(ctx: BotContext, progress: Progress, message_id: int) -> None:
@@ -260,7 +258,7 @@ async def _on_tap(ctx: BotContext, payload: Payload, step: Callable[[int], Shown
     try:
         result = step(message_id)
     except (StaleQuestion, InvalidAnswer, NothingSelected) as error:
-        await _refused(ctx, error, payload)
+        await _refused(ctx, error, payload, message_id)
         return
     await show(ctx, result, message_id)
 

@@ -16,7 +16,7 @@ from bot.domain.delivery import delivery_counts
 from bot.domain.progress import active, should_stop
 from bot.i18n import translator
 from bot.rendering import texts
-from bot.storage.engine import DbSession, is_unavailable, unavailable_reason
+from bot.storage.engine import DbSession, log_background_failure
 from bot.telegram_bot.rate_limit import background_args
 from bot.telegram_bot.services import services_of
 
@@ -30,10 +30,7 @@ async def progress_job(context: ContextTypes.DEFAULT_TYPE) -> None:
     try:
         await refresh_progress(context.bot, services_of(context.application).session_factory)
     except Exception as error:
-        if is_unavailable(error):  # an outage: one line per tick, no traceback
-            log.warning("progress refresh skipped, database unavailable (%s)", unavailable_reason(error))
-        else:
-            log.exception("progress refresh failed; the next tick retries")
+        log_background_failure(log, "progress refresh", error)
 
 
 async def refresh_progress(bot: Bot, session_factory: Callable[[], DbSession], now: datetime | None = None) -> None:

@@ -3,7 +3,7 @@
 Shared by the button handlers, the typed-answer handler, the join conversation and the
 outbox. One answer costs ONE call that counts against Telegram's per-bot limit (~30 chat
 messages a second): a tap edits the question message into the next question, its answer
-recalled in one line above it ("✓ question: answer"), and ``answerCallbackQuery`` (not
+recalled in one line above it ("✓ question — answer"), and ``answerCallbackQuery`` (not
 counted: no chat) confirms the tap; the last answer turns the same message into the thanks
 with one summary of every answer. A typed answer sits BELOW the question, so editing the
 message above would put the next question above the participant's own text: the next
@@ -55,15 +55,19 @@ async def send_question(bot: Bot, chat_id: int, tr: Translator, view: QuestionVi
 
 
 async def edit_message(
-    bot: Bot, chat_id: int, message_id: int, text: str, view: QuestionView | None, tr: Translator
+    bot: Bot, chat_id: int, message_id: int, text: str, view: QuestionView | None, tr: Translator,
+    *, html: bool = True,
 ) -> bool:
-    """Show ``text`` (and the keyboard of ``view``) in place; False if the message is gone."""
+    """Show ``text`` (and the keyboard of ``view``) in place; False if the message is gone.
+
+    If Telegram refuses the HTML or the length, the same edit is made once more as plain
+    text (``html=False``): a refusal cannot repeat itself then."""
     try:
         await bot.edit_message_text(
             text,
             chat_id=chat_id,
             message_id=message_id,
-            parse_mode=ParseMode.HTML,
+            parse_mode=ParseMode.HTML if html else None,
             reply_markup=keyboards.question_keyboard(tr, view) if view else None,
         )
     except BadRequest as error:
@@ -71,26 +75,10 @@ async def edit_message(
             return True
         if "not found" in error.message or "can't be edited" in error.message:
             return False
-        if not refused_markup(error):
+        if not (html and refused_markup(error)):
             raise
         log.error("edit refused by Telegram (%s); made without markup", error.message)
-        return await edit_message_plain(bot, chat_id, message_id, texts.plain_fallback(text), view, tr)
-    return True
-
-
-async def edit_message_plain(
-    bot: Bot, chat_id: int, message_id: int, text: str, view: QuestionView | None, tr: Translator
-) -> bool:
-    """The same edit as plain text (no parse mode): what is left when Telegram refused the HTML."""
-    try:
-        await bot.edit_message_text(text, chat_id=chat_id, message_id=message_id,
-                                    reply_markup=keyboards.question_keyboard(tr, view) if view else None)
-    except BadRequest as error:
-        if "not modified" in error.message:
-            return True
-        if "not found" in error.message or "can't be edited" in error.message:
-            return False
-        raise
+        return await edit_message(bot, chat_id, message_id, texts.plain_fallback(text), view, tr, html=False)
     return True
 
 

@@ -91,10 +91,14 @@ ELLIPSIS = "…"
 SLOT = "\ue000"
 
 
+def _shown(html_text: str) -> str:
+    """What Telegram shows of an HTML text: tags dropped, entities decoded."""
+    return _ENTITY.sub(lambda m: unescape(m.group()), TAG.sub("", html_text))
+
+
 def visible_len(html_text: str) -> int:
-    """UTF-16 length of what Telegram shows of an HTML text: tags dropped, entities decoded."""
-    plain = _ENTITY.sub(lambda m: unescape(m.group()), TAG.sub("", html_text))
-    return utf16_len(plain)
+    """UTF-16 length of what Telegram shows of an HTML text."""
+    return utf16_len(_shown(html_text))
 
 
 def cut(text: str, limit: int) -> str:
@@ -130,7 +134,7 @@ def echo(html_text: str, text: str, limit: int = MESSAGE_LIMIT, at_most: int | N
 def plain_fallback(html_text: str, limit: int = MESSAGE_LIMIT) -> str:
     """The text of an HTML message without its markup, within ``limit``: what is sent,
     without a parse mode, when Telegram refused the HTML (nobody is left without an answer)."""
-    return cut(_ENTITY.sub(lambda m: unescape(m.group()), TAG.sub("", html_text)), limit)
+    return cut(_shown(html_text), limit)
 
 
 def split_blocks(blocks: list[str], limit: int = MESSAGE_LIMIT) -> list[str]:
