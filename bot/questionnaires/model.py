@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
+from collections.abc import Collection, Mapping
 from typing import Any
 
 LANGUAGES: tuple[str, ...] = ("ar", "fr", "en")
@@ -25,6 +26,7 @@ class QuestionType(StrEnum):
     YESNO = "yesno"  # yes / no (/ maybe): labels come from the interface catalogs
     MULTI = "multi"  # any number of options, toggled with ✓, then confirmed
     TEXT = "text"  # free text typed as a message
+    NOTE = "note"  # a text shown between questions, nothing to answer
 
 
 class QuestionnaireKind(StrEnum):
@@ -37,22 +39,30 @@ class QuestionnaireKind(StrEnum):
 
 @dataclass(frozen=True)
 class Text:
-    """One string per language. ``get`` falls back so a missing language never crashes."""
+    """One string per language. ``get`` falls back so a missing language never crashes.
 
-    ar: str
-    fr: str
-    en: str
+    An organiser's file may provide only some languages (its ``languages:``); the others
+    stay empty and readers of that language see the first one provided.
+    """
+
+    ar: str = ""
+    fr: str = ""
+    en: str = ""
 
     def get(self, language: str) -> str:
         value = getattr(self, language, None) if language in LANGUAGES else None
         return value or self.en or self.fr or self.ar
 
     def to_dict(self) -> dict[str, str]:
-        return {"ar": self.ar, "fr": self.fr, "en": self.en}
+        return {language: value for language, value in self.items()}
+
+    def items(self) -> tuple[tuple[str, str], ...]:
+        """The languages provided, with their text, in ``LANGUAGES`` order."""
+        return tuple((language, getattr(self, language)) for language in LANGUAGES if getattr(self, language))
 
     @classmethod
     def from_dict(cls, data: dict[str, str]) -> Text:
-        return cls(ar=data["ar"], fr=data["fr"], en=data["en"])
+        return cls(ar=data.get("ar", ""), fr=data.get("fr", ""), en=data.get("en", ""))
 
 
 @dataclass(frozen=True)
@@ -64,6 +74,25 @@ class Option:
 
 
 YESNO_OPTION_IDS: tuple[str, ...] = ("yes", "no", "maybe")
+
+NPS_PROMOTERS = range(9, 11)  # 9-10 on the 0-10 recommendation scale
+NPS_DETRACTORS = range(0, 7)  # 0-6
+
+
+@dataclass(frozen=True)
+class Condition:
+    """``show_if``: ask a question only when an earlier answer is one of ``values``.
+
+    ``values`` are stored answer values as strings: option ids (``yes``/``no``/``maybe``
+    for yes/no questions) or rating values ("9"). A multiple choice satisfies the
+    condition when any chosen option is listed; a skipped or hidden question never does.
+    """
+
+    question: str
+    values: tuple[str, ...]
+
+    def holds(self, chosen: Collection[str]) -> bool:
+        return any(value in self.values for value in chosen)
 
 
 @dataclass(frozen=True)
@@ -78,6 +107,15 @@ class Question:
     low_label: Text | None = None  # RATING only, e.g. "very poor"
     high_label: Text | None = None  # RATING only, e.g. "excellent"
     maybe: bool = True  # YESNO only: offer "maybe" as a third answer
+    max_choices: int | None = None  # MULTI only: at most this many options (None: any)
+    max_length: int | None = None  # TEXT only: at most this many characters (None: the bot's limit)
+    show_if: Condition | None = None  # asked only when an earlier answer meets it
+    nps: bool = False  # RATING 0-10 only: a recommendation score, summarised as an NPS
+
+    @property
+    def answerable(self) -> bool:
+        """False for a NOTE, which is shown but stores nothing."""
+        return self.type is not QuestionType.NOTE
 
     def option_ids(self) -> tuple[str, ...]:
         """The stored values a choice-like question accepts, in questionnaire order."""
@@ -99,6 +137,41 @@ class Questionnaire:
     title: Text
     intro: Text | None
     questions: tuple[Question, ...] = field(default_factory=tuple)
+    languages: tuple[str, ...] = LANGUAGES  # the languages the file provides, preferred first
+
+    def answerable(self) -> tuple[Question, ...]:
+        """The questions that store an answer (every question but notes)."""
+        return tuple(q for q in self.questions if q.answerable)
+
+    def shown(self, question: Question, answers: Mapping[str, Collection[str]]) -> bool:
+        """Whether ``question`` is asked, given the answers so far (question id → stored
+        values as strings; a skipped question maps to nothing). Conditions only name earlier
+        questions, so a question whose condition names a hidden question is hidden too."""
+        condition = question.show_if
+        if condition is None:
+            return True
+        earlier = self.question(condition.question)
+        if earlier is None or not self.shown(earlier, answers):
+            return False
+        return condition.holds(answers.get(condition.question, ()))
+
+    def visible(self, answers: Mapping[str, Collection[str]]) -> tuple[Question, ...]:
+        """The questions asked of someone with these answers, notes included, in order."""
+        return tuple(q for q in self.questions if self.shown(q, answers))
+
+    def next_index(self, after: int, answers: Mapping[str, Collection[str]]) -> int | None:
+        """The index of the first question after ``after`` that is shown (None: the end)."""
+        for index in range(after + 1, len(self.questions)):
+            if self.shown(self.questions[index], answers):
+                return index
+        return None
+
+    def previous_index(self, before: int, answers: Mapping[str, Collection[str]]) -> int | None:
+        """The index of the last question before ``before`` that is shown (None: none)."""
+        for index in range(before - 1, -1, -1):
+            if self.shown(self.questions[index], answers):
+                return index
+        return None
 
     def question(self, question_id: str) -> Question | None:
         return next((q for q in self.questions if q.id == question_id), None)
@@ -112,13 +185,16 @@ class Questionnaire:
     # --- JSON round trip, for storing the exact questionnaire in the database -------------
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        data: dict[str, Any] = {
             "key": self.key,
             "kind": self.kind.value,
             "title": self.title.to_dict(),
             "intro": self.intro.to_dict() if self.intro else None,
             "questions": [_question_to_dict(q) for q in self.questions],
         }
+        if self.languages != LANGUAGES:  # only when set, so stored hashes stay as they were
+            data["languages"] = list(self.languages)
+        return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Questionnaire:
@@ -128,11 +204,12 @@ class Questionnaire:
             title=Text.from_dict(data["title"]),
             intro=Text.from_dict(data["intro"]) if data.get("intro") else None,
             questions=tuple(_question_from_dict(q) for q in data["questions"]),
+            languages=tuple(data.get("languages", LANGUAGES)),
         )
 
 
 def _question_to_dict(question: Question) -> dict[str, Any]:
-    return {
+    data: dict[str, Any] = {
         "id": question.id,
         "type": question.type.value,
         "text": question.text.to_dict(),
@@ -144,6 +221,16 @@ def _question_to_dict(question: Question) -> dict[str, Any]:
         "high_label": question.high_label.to_dict() if question.high_label else None,
         "maybe": question.maybe,
     }
+    # Newer fields only when set, so the stored hashes of older questionnaires stay the same.
+    if question.max_choices is not None:
+        data["max_choices"] = question.max_choices
+    if question.max_length is not None:
+        data["max_length"] = question.max_length
+    if question.show_if is not None:
+        data["show_if"] = {"question": question.show_if.question, "in": list(question.show_if.values)}
+    if question.nps:
+        data["nps"] = True
+    return data
 
 
 def _question_from_dict(data: dict[str, Any]) -> Question:
@@ -160,4 +247,12 @@ def _question_from_dict(data: dict[str, Any]) -> Question:
         low_label=Text.from_dict(data["low_label"]) if data.get("low_label") else None,
         high_label=Text.from_dict(data["high_label"]) if data.get("high_label") else None,
         maybe=data.get("maybe", True),
+        max_choices=data.get("max_choices"),
+        max_length=data.get("max_length"),
+        show_if=(
+            Condition(question=data["show_if"]["question"], values=tuple(data["show_if"]["in"]))
+            if data.get("show_if")
+            else None
+        ),
+        nps=data.get("nps", False),
     )
