@@ -32,7 +32,7 @@ from bot.rendering import texts
 ROOT = Path(__file__).resolve().parents[1]
 LOCALES = ROOT / "bot" / "locales"
 TEMPLATE = LOCALES / "messages.pot"
-KEYWORDS = {"gettext": None, "ngettext": (1, 2)}
+KEYWORDS = {"gettext": None, "ngettext": (1, 2), "N_": None}  # N_: problems of a questionnaire file
 
 ARABIC_LETTER = re.compile(r"[\u0621-\u064A]")
 # A named %-placeholder with its conversion: %(n)d, %(title)s, %(mean).1f …

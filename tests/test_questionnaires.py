@@ -8,7 +8,6 @@ from pathlib import Path
 import pytest
 
 from bot.questionnaires.loader import (
-    QuestionnaireError,
     default_questionnaire,
     load_questionnaire,
     load_questionnaire_file,
@@ -21,6 +20,7 @@ from bot.questionnaires.model import (
     QuestionType,
     Text,
 )
+from bot.questionnaires.problems import Problem, QuestionnaireProblems
 
 ARABIC_LETTER = re.compile(r"[\u0621-\u064A]")
 
@@ -53,18 +53,19 @@ questions:
 """
 
 
-def broken(old: str, new: str) -> QuestionnaireError:
-    """Load VALID with one change, expecting an error about it."""
+def broken(old: str, new: str) -> Problem:
+    """Load VALID with one change, expecting exactly one problem, about it."""
     assert VALID.count(old) == 1, old
-    with pytest.raises(QuestionnaireError) as caught:
-        load_questionnaire(VALID.replace(old, new), name="questions.yaml")
-    return caught.value
+    return failing(VALID.replace(old, new))
 
 
-def failing(source: str | bytes) -> QuestionnaireError:
-    with pytest.raises(QuestionnaireError) as caught:
+def failing(source: str | bytes) -> Problem:
+    """The one problem of a file (a file with one mistake reports it alone)."""
+    with pytest.raises(QuestionnaireProblems) as caught:
         load_questionnaire(source, name="questions.yaml")
-    return caught.value
+    assert caught.value.name == "questions.yaml"
+    assert len(caught.value.problems) == 1, [p.english() for p in caught.value.problems]
+    return caught.value.problems[0]
 
 
 def texts_of(questionnaire: Questionnaire) -> list[Text]:
@@ -217,101 +218,98 @@ def test_yaml_booleans_stay_words() -> None:
 def test_file_error_names_the_file(tmp_path: Path) -> None:
     path = tmp_path / "my-questions.yaml"
     path.write_text(VALID.replace("type: choice", "type: choise"), encoding="utf-8")
-    with pytest.raises(QuestionnaireError) as caught:
+    with pytest.raises(QuestionnaireProblems) as caught:
         load_questionnaire_file(path)
     assert str(caught.value).startswith("my-questions.yaml, line 15: ")
+    assert caught.value.name == "my-questions.yaml"
 
 
-# --- bad files: every error says where, in words ----------------------------------------------
+# --- bad files: every problem says where, in words ---------------------------------------------
 
 
 def test_syntax_error_points_at_the_problem() -> None:
-    error = broken("fr: Quel bénéfice en avez-vous tiré ?", "fr: Bénéfice: quel ?")
-    assert error.line == 12
-    assert str(error).startswith("questions.yaml, line 12: this is not valid YAML")
-    assert "quotes" in str(error)
+    problem = broken("fr: Quel bénéfice en avez-vous tiré ?", "fr: Bénéfice: quel ?")
+    assert problem.line == 12
+    assert "quotes" in problem.english()
 
 
 def test_tab_indentation() -> None:
-    error = broken("    type: rating\n", "\ttype: rating\n")
-    assert error.line == 9
-    assert "tabs" in str(error)
+    problem = broken("    type: rating\n", "\ttype: rating\n")
+    assert problem.line == 9
+    assert "tabs" in problem.english()
 
 
 def test_unknown_type() -> None:
-    error = broken("type: rating", "type: ratng")
-    assert error.line == 9
-    assert str(error) == (
-        'questions.yaml, line 9: question "benefit": type "ratng" is not one of '
-        "rating, choice, yesno, multi, text"
+    problem = broken("type: rating", "type: ratng")
+    assert problem.line == 9
+    assert problem.values["at_question"] == "benefit"
+    assert problem.english() == "Unknown type “ratng”; did you mean “rating”?"
+
+
+def test_unknown_type_without_a_close_match() -> None:
+    problem = broken("type: rating", "type: slider")
+    assert problem.english() == (
+        "Unknown type “slider”; the types are: rating, choice, yesno, yesnomaybe, multi, text, note."
     )
 
 
 def test_missing_translation_points_at_the_mapping() -> None:
-    error = broken("      ar: ما مدى استفادتك؟\n", "")
-    assert error.line == 11  # the text mapping now starts with "fr:" on line 11
-    assert str(error) == (
-        'questions.yaml, line 11: question "benefit": text: the "ar" translation is missing'
-    )
+    problem = broken("      ar: ما مدى استفادتك؟\n", "")
+    assert problem.line == 11  # the text mapping now starts with "fr:" on line 11
+    assert problem.values["at_question"] == "benefit"
+    assert problem.values["at_field"] == "text"
+    assert problem.english() == "The “ar” text is missing."
 
 
 def test_missing_translation_in_a_flow_mapping() -> None:
-    error = broken("{ar: ضعيف, fr: Faible, en: Poor}", "{ar: ضعيف, fr: Faible}")
-    assert error.line == 24
-    assert '"en" translation is missing' in str(error)
-    assert 'option "poor"' in str(error)
+    problem = broken("{ar: ضعيف, fr: Faible, en: Poor}", "{ar: ضعيف, fr: Faible}")
+    assert problem.line == 24
+    assert problem.english() == "The “en” text is missing."
+    assert problem.values["at_question"] == "trainers"
+    assert problem.values["at_option"] == "poor"
 
 
 def test_duplicate_question_id_points_at_the_second() -> None:
-    error = broken("- id: trainers", "- id: benefit")
-    assert error.line == 14
-    assert str(error) == (
-        'questions.yaml, line 14: question id "benefit" is used twice (first on line 8)'
-    )
+    problem = broken("- id: trainers", "- id: benefit")
+    assert problem.line == 14
+    assert problem.english() == "The question id “benefit” is used twice (first on line 8)."
 
 
 def test_duplicate_key() -> None:
-    error = broken("    type: choice\n", "    type: choice\n    type: rating\n")
-    assert error.line == 16
-    assert str(error) == (
-        'questions.yaml, line 16: question "trainers": "type" is given twice (first on line 15)'
-    )
+    problem = broken("    type: choice\n", "    type: choice\n    type: rating\n")
+    assert problem.line == 16
+    assert problem.values["at_question"] == "trainers"
+    assert problem.english() == "“type” is given twice (first on line 15); keep one."
 
 
 def test_duplicate_language() -> None:
-    error = broken("  en: Evaluation\n", "  en: Evaluation\n  fr: Autre\n")
-    assert error.line == 7
-    assert str(error).startswith('questions.yaml, line 7: title: "fr" is given twice')
+    problem = broken("  en: Evaluation\n", "  en: Evaluation\n  fr: Autre\n")
+    assert problem.line == 7
+    assert problem.english().startswith("“fr” is given twice")
 
 
 def test_unknown_key() -> None:
-    error = broken("    type: rating\n", "    type: rating\n    optinal: true\n")
-    assert error.line == 10
-    assert str(error) == (
-        'questions.yaml, line 10: question "benefit": unknown key "optinal"; '
-        'did you mean "optional"?'
-    )
+    problem = broken("    type: rating\n", "    type: rating\n    optinal: true\n")
+    assert problem.line == 10
+    assert problem.english() == "Unknown key “optinal”; did you mean “optional”?"
 
 
 def test_unknown_top_level_key() -> None:
-    error = broken("kind: evaluation\n", "kind: evaluation\ncolour: blue\n")
-    assert error.line == 3
-    assert str(error).startswith('questions.yaml, line 3: the file: unknown key "colour"')
+    problem = broken("kind: evaluation\n", "kind: evaluation\ncolour: blue\n")
+    assert problem.line == 3
+    assert problem.english().startswith("Unknown key “colour”; the keys allowed here are: key, kind")
 
 
 def test_key_of_another_question_type() -> None:
-    error = broken("    type: rating\n", "    type: rating\n    maybe: false\n")
-    assert error.line == 10
-    assert '"maybe" does not apply to rating questions (only to yesno)' in str(error)
+    problem = broken("    type: rating\n", "    type: rating\n    maybe: false\n")
+    assert problem.line == 10
+    assert problem.english() == "“maybe” does not apply to a rating question (only to: yesno)."
 
 
 def test_too_few_options() -> None:
-    error = broken("      - id: poor\n        text: {ar: ضعيف, fr: Faible, en: Poor}\n", "")
-    assert error.line == 21
-    assert str(error) == (
-        'questions.yaml, line 21: question "trainers": a choice question needs at least '
-        "2 options, found 1"
-    )
+    problem = broken("      - id: poor\n        text: {ar: ضعيف, fr: Faible, en: Poor}\n", "")
+    assert problem.line == 21
+    assert problem.english() == "A choice question needs at least 2 options; this one has 1."
 
 
 def test_too_many_options() -> None:
@@ -319,108 +317,111 @@ def test_too_many_options() -> None:
         f"      - id: o{n}\n        text: {{ar: خيار, fr: Choix, en: Choice}}\n"
         for n in range(31)
     )
-    error = broken(
+    problem = broken(
         "      - id: good\n        text: {ar: جيد, fr: Bien, en: Good}\n"
         "      - id: poor\n        text: {ar: ضعيف, fr: Faible, en: Poor}\n",
         many,
     )
-    assert error.line == 21
-    assert "at most 30" in str(error)
+    assert problem.line == 21
+    assert "at most 30" in problem.english()
 
 
 def test_duplicate_option_id() -> None:
-    error = broken("- id: poor", "- id: good")
-    assert error.line == 23
-    assert 'option id "good" is used twice (first on line 21)' in str(error)
+    problem = broken("- id: poor", "- id: good")
+    assert problem.line == 23
+    assert problem.english() == "The option id “good” is used twice (first on line 21)."
 
 
-def test_option_text_too_long() -> None:
-    error = broken("en: Poor}", f"en: {'x' * 101}}}")
-    assert error.line == 24
-    assert "101 characters" in str(error)
+def test_option_text_too_long_for_a_button() -> None:
+    problem = broken("en: Poor}", f"en: {'x' * 101}}}")
+    assert problem.line == 24
+    assert problem.english() == "The “en” text has 101 characters; a button holds at most 100."
 
 
 def test_bad_rating_scale() -> None:
-    error = broken("    type: rating\n", "    type: rating\n    min: 3\n    max: 2\n")
-    assert error.line == 11
-    assert "min must be smaller than max" in str(error)
+    problem = broken("    type: rating\n", "    type: rating\n    min: 3\n    max: 2\n")
+    assert problem.line == 11
+    assert "“min” must be smaller than “max”" in problem.english()
 
 
 def test_bad_boolean() -> None:
-    error = broken("    type: rating\n", "    type: rating\n    optional: sometimes\n")
-    assert error.line == 10
-    assert 'optional must be true or false, not "sometimes"' in str(error)
+    problem = broken("    type: rating\n", "    type: rating\n    optional: sometimes\n")
+    assert problem.line == 10
+    assert problem.english() == "“optional” must be true or false, not “sometimes”."
 
 
 def test_bad_question_id() -> None:
-    error = broken("- id: trainers", "- id: Trainers")
-    assert error.line == 14
-    assert 'id is "Trainers"; it must be 1 to 32 lowercase letters' in str(error)
+    problem = broken("- id: trainers", "- id: Trainers")
+    assert problem.line == 14
+    assert problem.values["at_question_number"] == 2  # no valid id to name it by
+    assert problem.english().startswith("The id “Trainers” is not valid: use 1 to 32 lowercase letters")
 
 
 def test_missing_questions() -> None:
-    error = failing(VALID.split("questions:")[0])
-    assert error.line == 1
-    assert str(error) == 'questions.yaml, line 1: the file: "questions" is missing'
+    problem = failing(VALID.split("questions:")[0])
+    assert problem.line == 1
+    assert problem.english() == "“questions” is missing."
 
 
 def test_empty_question_list() -> None:
-    error = failing(VALID.split("questions:")[0] + "questions: []\n")
-    assert error.line == 7
-    assert "the list is empty" in str(error)
+    problem = failing(VALID.split("questions:")[0] + "questions: []\n")
+    assert problem.line == 7
+    assert problem.english() == "The list of questions is empty."
 
 
 def test_too_many_questions() -> None:
     question = "  - id: q{n}\n    type: text\n    text: {{ar: سؤال, fr: Question, en: Question}}\n"
     source = VALID.split("questions:")[0] + "questions:\n"
-    source += "".join(question.format(n=n) for n in range(101))
-    error = failing(source)
-    assert error.line == 8
-    assert "101 questions" in str(error)
+    assert load_questionnaire(source + "".join(question.format(n=n) for n in range(60)))
+    problem = failing(source + "".join(question.format(n=n) for n in range(61)))
+    assert problem.line == 8
+    assert problem.english() == "There are 61 questions; a questionnaire may have at most 60."
 
 
 def test_invalid_utf8() -> None:
     source = VALID.encode("utf-8").replace("Évaluation".encode(), "Évaluation".encode("latin-1"))
-    error = failing(source)
-    assert error.line == 5
-    assert str(error).startswith("questions.yaml, line 5: the file is not UTF-8 text")
+    problem = failing(source)
+    assert problem.line == 5
+    assert problem.english().startswith("The file is not UTF-8 text")
 
 
 def test_wrong_top_level_type() -> None:
-    error = failing("- benefit\n- trainers\n")
-    assert error.line == 1
-    assert str(error) == (
-        "questions.yaml, line 1: the file must be a mapping with key:, kind:, title: "
-        "and questions:, not a list"
+    problem = failing("- benefit\n- trainers\n")
+    assert problem.line == 1
+    assert problem.english() == (
+        "The file must describe one questionnaire: “key:”, “title:” and “questions:”, "
+        "each at the start of a line."
     )
 
 
 @pytest.mark.parametrize("source", ["", "\n\n", "# only a comment\n", b"", b"\xef\xbb\xbf"])
 def test_empty_file(source: str | bytes) -> None:
-    error = failing(source)
-    assert error.line == 1
-    assert str(error).startswith("questions.yaml, line 1: the file is empty")
+    problem = failing(source)
+    assert problem.line == 1
+    assert problem.english().startswith("The file is empty")
 
 
 def test_two_documents() -> None:
-    error = failing(VALID + "---\nkey: other\n")
-    assert error.line == 25
-    assert "only one questionnaire" in str(error)
+    problem = failing(VALID + "---\nkey: other\n")
+    assert problem.line == 25
+    assert "only one questionnaire" in problem.english()
 
 
 def test_python_tags_are_refused() -> None:
-    error = broken("key: my-workshop", "key: !!python/object/apply:os.system [echo]")
-    assert error.line == 1
-    assert "!!python/object/apply:os.system" in str(error)
+    problem = broken("key: my-workshop", "key: !!python/object/apply:os.system [echo]")
+    assert problem.line == 1
+    assert "!!python/object/apply:os.system" in problem.english()
 
 
 def test_file_too_large() -> None:
-    error = failing(VALID + "#" * (256 * 1024))
-    assert error.line is None
-    assert str(error).startswith("questions.yaml: the file is larger than 256 KiB")
+    problem = failing(VALID + "#" * (1024 * 1024))
+    assert problem.line is None
+    assert problem.english() == (
+        "The file is 1025 KB; a questionnaire file may be at most 1024 KB."
+    )
 
 
 def test_merge_keys_are_refused() -> None:
-    error = broken("  - id: trainers\n", "  - <<: {optional: true}\n    id: trainers\n")
-    assert error.line == 14
-    assert '"<<"' in str(error)
+    problem = broken("  - id: trainers\n", "  - <<: {optional: true}\n    id: trainers\n")
+    assert problem.line == 14
+    assert "“<<”" in problem.english()

@@ -28,6 +28,25 @@ from bot.results.statuses import ResponseStatus
 from bot.storage import models
 from bot.storage.models import TEXT_ANSWER_MAX
 
+Values = dict[str, tuple[str, ...]]
+"""Question id → its stored answer as strings, what ``show_if`` conditions read."""
+
+
+class TooManyChoices(InvalidAnswer):
+    """One more tick than a multi-select's ``max_choices``: the selection stays as it was."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(limit)
+        self.limit = limit
+
+
+class TextTooLong(InvalidAnswer):
+    """A typed answer over the question's ``max_length``: nothing stored, the question open."""
+
+    def __init__(self, limit: int, length: int) -> None:
+        super().__init__(limit, length)
+        self.limit, self.length = limit, length
+
 
 def _questionnaire(db: Session, response: models.Response) -> Questionnaire:
     return questionnaire_by_id(db, response.questionnaire_id)
@@ -50,18 +69,63 @@ def _stored_answer(db: Session, response: models.Response, question_id: str) -> 
     return next((a for a in _answers(db, response) if a.question_id == question_id), None)
 
 
-def view_at(db: Session, response: models.Response, index: int, *, with_previous: bool = True) -> QuestionView:
-    questionnaire = _questionnaire(db, response)
+def _values(db: Session, response: models.Response) -> Values:
+    """The stored answers as ``show_if`` reads them: a rating as "9", options by id, a skipped
+    question as nothing (a typed text is never a condition's value)."""
+    values: Values = {}
+    for answer in _answers(db, response):
+        if answer.skipped:
+            values[answer.question_id] = ()
+        elif answer.rating is not None:
+            values[answer.question_id] = (str(answer.rating),)
+        else:
+            values[answer.question_id] = tuple(o.option_id for o in answer.options)
+    return values
+
+
+def _to_answer_after(questionnaire: Questionnaire, after: int, values: Values) -> tuple[int | None, tuple[Question, ...]]:
+    """The next question to answer that is shown after ``after`` (None: the end), and the
+    shown notes on the way, which go above it (or with the thanks)."""
+    notes: list[Question] = []
+    index = questionnaire.next_index(after, values)
+    while index is not None and not questionnaire.questions[index].answerable:
+        notes.append(questionnaire.questions[index])
+        index = questionnaire.next_index(index, values)
+    return index, tuple(notes)
+
+
+def _to_answer_before(questionnaire: Questionnaire, before: int, values: Values) -> int | None:
+    """The last question to answer that is shown before ``before`` (None: it is the first)."""
+    index = questionnaire.previous_index(before, values)
+    while index is not None and not questionnaire.questions[index].answerable:
+        index = questionnaire.previous_index(index, values)
+    return index
+
+
+def _notes_before(questionnaire: Questionnaire, index: int, values: Values) -> tuple[Question, ...]:
+    """The shown notes between the previous question to answer and question ``index``."""
+    notes: list[Question] = []
+    before = questionnaire.previous_index(index, values)
+    while before is not None and not questionnaire.questions[before].answerable:
+        notes.insert(0, questionnaire.questions[before])
+        before = questionnaire.previous_index(before, values)
+    return tuple(notes)
+
+
+def _shown_to_answer(questionnaire: Questionnaire, values: Values) -> list[int]:
+    """The indexes of the questions this person is asked given their answers so far."""
+    return [i for i, q in enumerate(questionnaire.questions) if q.answerable and questionnaire.shown(q, values)]
+
+
+def _view(response: models.Response, questionnaire: Questionnaire, index: int, values: Values,
+          answer: models.Answer | None, *, notes: tuple[Question, ...] = (),
+          previous: QuestionView | None = None) -> QuestionView:
     question = questionnaire.questions[index]
-    answer = _stored_answer(db, response, question.id)
     selected: tuple[str, ...] = tuple(o.option_id for o in answer.options) if answer else ()
     if question.type is QuestionType.MULTI and index == response.current_index:
         if response.draft_selection is not None:
             selected = tuple(response.draft_selection)
-    previous = None
-    if with_previous and index > 0:
-        before = view_at(db, response, index - 1, with_previous=False)
-        previous = before if before.has_answer or before.skipped else None
+    shown = _shown_to_answer(questionnaire, values)
     return QuestionView(
         response_id=response.id,
         questionnaire=questionnaire,
@@ -72,7 +136,47 @@ def view_at(db: Session, response: models.Response, index: int, *, with_previous
         text=answer.text if answer else None,
         skipped=answer.skipped if answer else False,
         previous=previous,
+        notes=notes,
+        number=sum(1 for i in shown if i <= index),
+        count=len(shown),
     )
+
+
+def view_at(db: Session, response: models.Response, index: int, *, with_previous: bool = True) -> QuestionView:
+    """Question ``index`` as it shows now; with the previous question asked (recalled above it,
+    if answered) and the notes before it, unless ``with_previous`` is False (a recap line)."""
+    questionnaire = _questionnaire(db, response)
+    values = _values(db, response)
+    previous: QuestionView | None = None
+    notes: tuple[Question, ...] = ()
+    if with_previous:
+        before_index = _to_answer_before(questionnaire, index, values)
+        if before_index is not None:
+            before = view_at(db, response, before_index, with_previous=False)
+            previous = before if before.has_answer or before.skipped else None
+        notes = _notes_before(questionnaire, index, values)
+    answer = _stored_answer(db, response, questionnaire.questions[index].id)
+    return _view(response, questionnaire, index, values, answer, notes=notes, previous=previous)
+
+
+def opening_view(db: Session, response: models.Response) -> QuestionView:
+    """The first question of a questionnaire not started yet (the notes before it above it):
+    nothing answered, so no condition holds and nothing is read from the database."""
+    questionnaire = _questionnaire(db, response)
+    index, notes = _to_answer_after(questionnaire, -1, {})
+    if index is None:  # the loader refuses a questionnaire without a question to answer
+        raise InvalidAnswer(f"questionnaire {questionnaire.key} asks nothing")
+    return _view(response, questionnaire, index, {}, None, notes=notes)
+
+
+def reminder_figures(db: Session, response: models.Response) -> tuple[int, int]:
+    """``(answered, total)`` for "you answered 4 of 9": only the questions this person is
+    shown given their answers so far, notes and hidden questions not counted; answered are
+    those before where they stand. Their answers are read only when a condition needs them."""
+    questionnaire = _questionnaire(db, response)
+    conditional = any(q.show_if is not None for q in questionnaire.questions)
+    shown = _shown_to_answer(questionnaire, _values(db, response) if conditional else {})
+    return sum(1 for i in shown if i < response.current_index), len(shown)
 
 
 def current_view(db: Session, response: models.Response) -> QuestionView | None:
@@ -82,14 +186,15 @@ def current_view(db: Session, response: models.Response) -> QuestionView | None:
     return view_at(db, response, response.current_index)
 
 
-def mark_started(response: models.Response, question_message_id: int) -> None:
-    """The first question reached the participant: the response leaves the outbox.
+def mark_started(response: models.Response, question_message_id: int, first_index: int = 0) -> None:
+    """The first question (``first_index``: notes before it are not questions) reached the
+    participant: the response leaves the outbox.
 
     Not "started" yet: ``started_at`` is set by their first answer (or skip).
     """
     if response.status is ResponseStatus.PENDING:
         response.status = ResponseStatus.IN_PROGRESS
-        response.current_index = 0
+        response.current_index = first_index
     response.question_message_id = question_message_id
     response.touched_at = utcnow()
 
@@ -158,13 +263,28 @@ def _replace_answer(
     answer.options.extend(models.AnswerOption(option_id=o, position=i) for i, o in enumerate(options))
 
 
+def _drop_hidden(db: Session, response: models.Response, questionnaire: Questionnaire) -> Values:
+    """Delete the answers of questions that the answers now hide (an earlier answer changed
+    after ◀ Back), in this transaction; the answers that remain, as conditions read them."""
+    values = _values(db, response)
+    for answer in list(_answers(db, response)):
+        question = questionnaire.question(answer.question_id)
+        if question is not None and not questionnaire.shown(question, values):
+            response.answers.remove(answer)  # delete-orphan: one DELETE at the flush
+            db.delete(answer)
+    return _values(db, response)
+
+
 def _advance(db: Session, response: models.Response, *, truncated: bool = False) -> Progress:
+    """After an answer: the next question shown given the answers so far, or the end."""
+    questionnaire = _questionnaire(db, response)
+    values = _drop_hidden(db, response, questionnaire)
     answered = view_at(db, response, response.current_index)
-    questionnaire = answered.questionnaire
     response.draft_selection = None
     response.touched_at = utcnow()
-    if response.current_index + 1 < len(questionnaire.questions):
-        response.current_index += 1
+    following, closing_notes = _to_answer_after(questionnaire, response.current_index, values)
+    if following is not None:
+        response.current_index = following
         next_view = view_at(db, response, response.current_index)
         if next_view.question.type is QuestionType.MULTI:
             response.draft_selection = list(next_view.selected)
@@ -172,11 +292,11 @@ def _advance(db: Session, response: models.Response, *, truncated: bool = False)
     response.status = ResponseStatus.COMPLETED
     response.completed_at = utcnow()
     queued = _owed_after_completion(db, response)
-    everything = tuple(view_at(db, response, i, with_previous=False) for i in range(len(questionnaire.questions)))
+    everything = tuple(view_at(db, response, i, with_previous=False) for i in _shown_to_answer(questionnaire, values))
     closed = (response.kind == QuestionnaireKind.PROFILE.value
               and workshop_of_response(db, response).closed_at is not None)
     return Progress(answered=answered, next=None, truncated=truncated, queued_response_ids=queued,
-                    answers=everything, session_closed=closed)
+                    answers=everything, session_closed=closed, closing_notes=closing_notes)
 
 
 def _owed_after_completion(db: Session, response: models.Response) -> tuple[int, ...]:
@@ -321,6 +441,8 @@ def toggle_option(db: Session, response: models.Response, index: int, option_id:
     current = list(response.draft_selection if response.draft_selection is not None else view_at(db, response, index).selected)
     if option_id in current:
         current.remove(option_id)
+    elif question.max_choices is not None and len(current) >= question.max_choices:
+        raise TooManyChoices(question.max_choices)
     else:
         current.append(option_id)
     order = question.option_ids()
@@ -332,6 +454,8 @@ def toggle_option(db: Session, response: models.Response, index: int, option_id:
 def confirm_selection(db: Session, response: models.Response, index: int) -> Progress:
     question = _question(db, response, index, QuestionType.MULTI)
     selected = tuple(response.draft_selection or ())
+    if question.max_choices is not None and len(selected) > question.max_choices:
+        raise TooManyChoices(question.max_choices)
     if not selected:
         if not question.optional:
             raise NothingSelected()
@@ -346,6 +470,8 @@ def answer_text(db: Session, response: models.Response, index: int, text: str) -
     text = without_controls(text).strip()
     if not text:
         raise InvalidAnswer("empty text")
+    if question.max_length is not None and len(text) > question.max_length:
+        raise TextTooLong(question.max_length, len(text))
     truncated = len(text) > TEXT_ANSWER_MAX
     _replace_answer(db, response, question, text=text[:TEXT_ANSWER_MAX])
     return _advance(db, response, truncated=truncated)
@@ -369,15 +495,17 @@ def skip(db: Session, response: models.Response, index: int) -> Progress:
 
 
 def go_back(db: Session, response: models.Response, index: int) -> QuestionView:
-    """Return to the previous question; its stored answer stays until replaced."""
+    """Return to the previous question shown (notes and hidden questions passed over); its
+    stored answer stays until replaced."""
     _check_current(db, response, index)
-    if index == 0:
+    before = _to_answer_before(_questionnaire(db, response), index, _values(db, response))
+    if before is None:
         raise InvalidAnswer("already at the first question")
-    response.current_index = index - 1
-    previous = view_at(db, response, index - 1)
+    response.current_index = before
+    previous = view_at(db, response, before)
     response.draft_selection = list(previous.selected) if previous.question.type is QuestionType.MULTI else None
     response.touched_at = utcnow()
-    return view_at(db, response, index - 1)
+    return view_at(db, response, before)
 
 
 def text_response_awaiting(db: Session, responses: list[models.Response]) -> tuple[models.Response, QuestionView] | None:

@@ -15,9 +15,9 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import Session
 
+from bot.domain.answering import reminder_figures
 from bot.domain.delivery import delivery_counts
 from bot.domain.errors import RemindTooSoon
-from bot.domain.questionnaire_store import questionnaire_by_id
 from bot.domain.schedule import SchedulePolicy, plan_reminders, workshop_zone
 from bot.domain.users import mark_blocked
 from bot.questionnaires.model import QuestionnaireKind
@@ -286,11 +286,11 @@ def prepare_reminder(
         delivery.status = DeliveryStatus.SKIPPED
         return None
     delivery.lease_until = now + lease
-    total = len(questionnaire_by_id(db, response.questionnaire_id).questions)
+    answered, total = reminder_figures(db, response)  # the questions shown to them, no notes
     return ReminderJob(
         delivery_id=delivery.id, chat_id=user.id, language=user.language, response_id=response.id,
         workshop_title=workshop.title, questionnaire_kind=response.kind,
-        answered=min(response.current_index, total), total=total,
+        answered=answered, total=total,
     )
 
 

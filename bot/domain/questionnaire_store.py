@@ -1,4 +1,5 @@
-"""Frozen questionnaire copies in the database, deduplicated by content hash."""
+"""Frozen questionnaire copies in the database, deduplicated by content hash per owner,
+versioned per (owner, key)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import json
 import threading
 from collections import OrderedDict
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
 from bot.questionnaires.model import Questionnaire
@@ -27,20 +28,54 @@ def content_hash(questionnaire: Questionnaire) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def store_questionnaire(db: Session, questionnaire: Questionnaire) -> models.Questionnaire:
-    """Return the row holding exactly this questionnaire, inserting it if new."""
-    digest = content_hash(questionnaire)
-    row = db.scalar(select(models.Questionnaire).where(models.Questionnaire.content_hash == digest))
+def row_hash(questionnaire: Questionnaire, owner_id: int | None = None) -> str:
+    """What makes a row unique: the content, per owner. Built-in rows (owner None) keep the
+    plain content hash they always had; an organiser's is salted with their id, so two
+    organisers sending the same file each get their own row (and versions)."""
+    if owner_id is None:
+        return content_hash(questionnaire)
+    canonical = json.dumps(questionnaire.to_dict(), sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(f"owner:{int(owner_id)}\n{canonical}".encode()).hexdigest()
+
+
+def stored_row(db: Session, questionnaire: Questionnaire, owner_id: int | None = None) -> models.Questionnaire | None:
+    """The row already holding exactly this questionnaire for this owner, if any."""
+    digest = row_hash(questionnaire, owner_id)
+    return db.scalar(select(models.Questionnaire).where(models.Questionnaire.content_hash == digest))
+
+
+def store_questionnaire(
+    db: Session, questionnaire: Questionnaire, owner_id: int | None = None, version: int | None = None
+) -> models.Questionnaire:
+    """Return the row holding exactly this questionnaire for this owner, inserting it if new.
+
+    A new row of a key the owner already has is the next version (``version`` overrides it:
+    a copy of version N adapted to another slot is still version N). Rows never change."""
+    row = stored_row(db, questionnaire, owner_id)
     if row is None:
+        if version is None:
+            latest = db.scalar(
+                select(func.max(models.Questionnaire.version)).where(
+                    _owned_by(owner_id), models.Questionnaire.key == questionnaire.key
+                )
+            )
+            version = (latest or 0) + 1
         row = models.Questionnaire(
             key=questionnaire.key,
             kind=questionnaire.kind.value,
             content=questionnaire.to_dict(),
-            content_hash=digest,
+            content_hash=row_hash(questionnaire, owner_id),
+            owner_id=owner_id,
+            version=version,
         )
         db.add(row)
         db.flush()
     return row
+
+
+def _owned_by(owner_id: int | None) -> ColumnElement[bool]:
+    column = models.Questionnaire.owner_id
+    return column.is_(None) if owner_id is None else column == owner_id
 
 
 def as_model(row: models.Questionnaire) -> Questionnaire:

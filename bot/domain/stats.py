@@ -10,13 +10,14 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, Subquery, func, select
 from sqlalchemy.orm import Session
 
 from bot.domain.questionnaire_store import questionnaire_by_id
-from bot.questionnaires.model import QuestionType
+from bot.questionnaires.model import Question, Questionnaire, QuestionType
 from bot.results.stats import (
     NOT_STATED,
     Breakdown,
@@ -35,7 +36,7 @@ TEXT_ANSWERS_LISTED = 50
 
 
 class NotComparable(ValueError):
-    """Workshops given together do not share a questionnaire."""
+    """Workshops given together have no question in common (same id, asked the same way)."""
 
 
 # --- queries ----------------------------------------------------------------------------
@@ -57,7 +58,7 @@ def _profile_choices(workshops: Sequence[models.Workshop], breakdown: Breakdown)
 
 
 def _answers(
-    workshops: Sequence[models.Workshop], questionnaire_id: int, breakdown: Breakdown | None
+    workshops: Sequence[models.Workshop], questionnaire_ids: Sequence[int], breakdown: Breakdown | None
 ) -> tuple[Subquery, list[ColumnElement[Any]]]:
     """Answers given in these workshops to this questionnaire, and the columns that split them.
 
@@ -69,7 +70,7 @@ def _answers(
     columns = [models.Answer.id, models.Answer.question_id, models.Answer.skipped, models.Answer.rating]
     in_scope = (
         models.Participant.workshop_id.in_([w.id for w in workshops]),
-        models.Response.questionnaire_id == questionnaire_id,
+        models.Response.questionnaire_id.in_(questionnaire_ids),
     )
     if len(workshops) == 1 and breakdown is None:
         responses = select(models.Response.id).join(models.Participant).where(*in_scope)
@@ -92,10 +93,11 @@ def _answers(
 def _grouped_counts(
     db: Session,
     workshops: Sequence[models.Workshop],
-    questionnaire_id: int,
+    questionnaire_ids: Sequence[int],
     breakdown: Breakdown | None,
+    text_questions: Sequence[str],
 ) -> tuple[dict[_Key, Tally], dict[int, dict[str, list[str]]]]:
-    answers, split = _answers(workshops, questionnaire_id, breakdown)
+    answers, split = _answers(workshops, questionnaire_ids, breakdown)
     keys = (*split, answers.c.question_id)
 
     def key_of(values: Sequence[Any]) -> _Key:
@@ -130,13 +132,14 @@ def _grouped_counts(
         key: Tally(answered.get(key, 0), skipped.get(key, 0), options.get(key, {}), ratings.get(key, {}))
         for key in set(answered) | set(skipped)
     }
-    return tallies, _texts(db, workshops, questionnaire_id)
+    return tallies, _texts(db, workshops, questionnaire_ids, text_questions)
 
 
-def _texts(db: Session, workshops: Sequence[models.Workshop], questionnaire_id: int) -> dict[int, dict[str, list[str]]]:
+def _texts(
+    db: Session, workshops: Sequence[models.Workshop], questionnaire_ids: Sequence[int], text_questions: Sequence[str]
+) -> dict[int, dict[str, list[str]]]:
     """The latest free-text answers of each workshop, per text question."""
     texts: dict[int, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
-    text_questions = [q.id for q in questionnaire_by_id(db, questionnaire_id).questions if q.type is QuestionType.TEXT]
     for workshop in workshops:
         for question_id in text_questions:
             texts[workshop.id][question_id] = list(
@@ -146,7 +149,7 @@ def _texts(db: Session, workshops: Sequence[models.Workshop], questionnaire_id: 
                     .join(models.Participant, models.Participant.id == models.Response.participant_id)
                     .where(
                         models.Participant.workshop_id == workshop.id,
-                        models.Response.questionnaire_id == questionnaire_id,
+                        models.Response.questionnaire_id.in_(questionnaire_ids),
                         models.Answer.question_id == question_id,
                         models.Answer.text.is_not(None),
                     )
@@ -203,6 +206,28 @@ def _groups(
     return suppress_small_groups(groups)  # the one place small groups are hidden, with whoever gives them away
 
 
+def common_questions(questionnaires: Sequence[Questionnaire]) -> tuple[tuple[Question, ...], tuple[Question, ...]]:
+    """The answerable questions of the first questionnaire asked identically in all the others
+    (same id, type, wording, options, scale, condition: the whole stored question), and
+    every other answerable question of any of them, each id once: those are not compared.
+
+    Workshops on the same questionnaire row share everything; on two versions of an
+    organiser's questionnaire, a question whose wording changed counts people who read
+    different things, so adding them up would compare apples and oranges."""
+    first, *others = questionnaires
+    common: list[Question] = []
+    for question in first.answerable():
+        if all(other.question(question.id) == question for other in others):  # every field, as stored
+            common.append(question)
+    kept = {q.id for q in common}
+    left_out: dict[str, Question] = {}
+    for questionnaire in questionnaires:
+        for question in questionnaire.answerable():
+            if question.id not in kept:
+                left_out.setdefault(question.id, question)
+    return tuple(common), tuple(left_out.values())
+
+
 def collect_stats(
     db: Session,
     workshops: Sequence[models.Workshop],
@@ -210,25 +235,33 @@ def collect_stats(
     *,
     followup: bool = False,
 ) -> Stats:
-    """Statistics of one workshop, or a comparison of workshops sharing a questionnaire."""
-    ids = {w.followup_questionnaire_id if followup else w.evaluation_questionnaire_id for w in workshops}
-    if len(ids) != 1:
+    """Statistics of one workshop, or a comparison of workshops.
+
+    Workshops on one questionnaire row are compared on every question; on different rows
+    (two versions of an organiser's questionnaire, say), on the questions asked identically
+    in all of them (``common_questions``), the others listed as not compared; with none in
+    common, ``NotComparable``. Notes are never counted: nobody answers them."""
+    own_ids = [w.followup_questionnaire_id if followup else w.evaluation_questionnaire_id for w in workshops]
+    ids = list(dict.fromkeys(own_ids))
+    questionnaires = [questionnaire_by_id(db, questionnaire_id) for questionnaire_id in ids]
+    common, not_compared = common_questions(questionnaires)
+    if len(ids) > 1 and not common:
         raise NotComparable([w.join_code for w in workshops])
-    questionnaire_id = ids.pop()
-    questionnaire = questionnaire_by_id(db, questionnaire_id)
+    questionnaire = questionnaires[0] if len(ids) == 1 else replace(questionnaires[0], questions=common)
     profile = questionnaire_by_id(db, workshops[0].profile_questionnaire_id) if breakdown else None
-    tallies, texts = _grouped_counts(db, workshops, questionnaire_id, breakdown)
+    text_questions = [q.id for q in common if q.type is QuestionType.TEXT]
+    tallies, texts = _grouped_counts(db, workshops, ids, breakdown, text_questions)
 
     group_keys: list[str] = []
     if breakdown is not None and profile is not None:
         profile_question = profile.question(breakdown.value)
         group_keys = [*(profile_question.option_ids() if profile_question else ()), NOT_STATED]
     comparing = len(workshops) > 1
-    figures = tuple(_figures(db, w, questionnaire_id) for w in workshops)
+    figures = tuple(_figures(db, w, own_id) for w, own_id in zip(workshops, own_ids, strict=True))
     received = sum(f.sent for f in figures)
 
     questions = []
-    for question in questionnaire.questions:
+    for question in common:
         overall = merge(t for (_, _, q), t in tallies.items() if q == question.id)
         groups = _groups(question.id, tallies, workshops, group_keys) if comparing or group_keys else ()
         latest = [text for w in workshops for text in texts.get(w.id, {}).get(question.id, [])]
@@ -240,6 +273,7 @@ def collect_stats(
         questions=tuple(questions),
         breakdown=breakdown,
         profile=profile,
+        not_compared=not_compared,
     )
 
 

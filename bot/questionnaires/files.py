@@ -19,13 +19,19 @@ XLSFORM_SUFFIXES = (".xlsx",)
 _ZIP_MAGIC = b"PK\x03\x04"
 
 
+def too_big(file_name: str, size: int) -> QuestionnaireProblems:
+    """The refusal of a file over the limit: raised here, and by the chat before downloading a
+    document whose announced size is already too big."""
+    return QuestionnaireProblems(file_name, [Problem(
+        N_("The file is %(size)s KB; a questionnaire file may be at most %(limit)s KB."),
+        {"size": (size + 1023) // 1024, "limit": MAX_UPLOAD_BYTES // 1024},
+    )])
+
+
 def read_questionnaire_file(data: bytes, file_name: str) -> Questionnaire:
     """The questionnaire in ``data``, or ``QuestionnaireProblems`` naming every problem."""
     if len(data) > MAX_UPLOAD_BYTES:
-        raise QuestionnaireProblems(file_name, [Problem(
-            N_("The file is %(size)s KB; a questionnaire file may be at most %(limit)s KB."),
-            {"size": (len(data) + 1023) // 1024, "limit": MAX_UPLOAD_BYTES // 1024},
-        )])
+        raise too_big(file_name, len(data))
     lower = file_name.lower()
     if data.startswith(_ZIP_MAGIC) or lower.endswith(XLSFORM_SUFFIXES):
         from bot.questionnaires.xlsform import load_xlsform  # openpyxl/pyxform load on demand

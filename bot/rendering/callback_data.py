@@ -24,6 +24,7 @@ class Action(enum.StrEnum):
     FORGET = "f"  # value "yes" or "no"
     RESUME = "r"  # value: the response id a reminder is about
     REMINDERS = "m"  # value "on" or "off"
+    PREVIEW = "p"  # value "<questionnaire row id>_<language>": a file's preview in another language
 
 
 _QUESTION_ACTIONS = {Action.ANSWER, Action.TOGGLE, Action.CONFIRM, Action.SKIP, Action.BACK, Action.KEEP}

@@ -56,6 +56,24 @@ def _categories(tr: Translator, stats: Stats, question_stats: QuestionStats) -> 
     return tuple(texts.option_label(tr, view, o) for o in question.option_ids())
 
 
+def _rating_lines(tr: Translator, question_stats: QuestionStats) -> str:
+    """Under a rating's title: its NPS (a recommendation score), then its average, one a line."""
+    tally = question_stats.tally
+    mean = texts.mean_text(tr, tally, question_stats.question.scale_max)
+    if question_stats.question.nps and tally.mean is not None:
+        return f"{texts.nps_text(tr, tally.nps)}\n{mean}"
+    return mean
+
+
+def _no_answer_note(tr: Translator, question_stats: QuestionStats) -> str:
+    """Who did not answer, of those the question was put to (a conditional one: those shown it)."""
+    if not question_stats.received:
+        return ""
+    if question_stats.conditional:
+        return texts.shown_to_text(tr, question_stats)
+    return texts.no_answer_text(tr, question_stats.no_answer, question_stats.received)
+
+
 def chart_spec(tr: Translator, stats: Stats, question_stats: QuestionStats) -> ChartSpec:
     question = question_stats.question
     rating = question.type is QuestionType.RATING
@@ -70,11 +88,10 @@ def chart_spec(tr: Translator, stats: Stats, question_stats: QuestionStats) -> C
         labels=ChartLabels(
             n_line=texts.chart_n_line(tr, question_stats.answered),
             percent_note=texts.multi_note(tr) if question.type is QuestionType.MULTI else "",
-            mean_line=texts.mean_text(tr, question_stats.tally, question.scale_max) if rating else "",
+            mean_line=_rating_lines(tr, question_stats) if rating else "",
             hidden_note=texts.hidden_group(tr),
             scale_line=texts.scale_anchors(tr, question) if rating else "",
-            no_answer_note=texts.no_answer_text(tr, question_stats.no_answer, question_stats.received)
-            if question_stats.received else "",
+            no_answer_note=_no_answer_note(tr, question_stats),
         ),
         mean=question_stats.mean,
     )

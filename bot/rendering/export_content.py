@@ -4,7 +4,8 @@ Headers are words (the question's text, a short label for the profile questions)
 XLSX repeats the stable ids in a second header row, for scripts and for pasting into
 other tools. Cells: a rating is an int, a choice or yes/no its label, a multi-select its
 labels joined with " ; " in questionnaire order, a text the text; a skipped question is
-``""`` and a question never reached is ``None``. Times are naive local datetimes in the
+``""`` and a question never reached, or never shown (its ``show_if`` not met), is ``None``.
+Notes have no column: nobody answers them. Times are naive local datetimes in the
 workshop's time zone (spreadsheets have no time zones; the summary sheet names it).
 
 The CSV separator follows what Excel expects where the organiser is: ``;`` (and a decimal
@@ -67,7 +68,7 @@ def export_csv_table(tr: Translator, data: ExportData) -> ExportTable:
     headers = (
         columns["participant"], columns["questionnaire"], columns["status"], columns["started_at"],
         columns["completed_at"], *_profile_headers(tr, data.profile),
-        *(_text(tr, q) for questionnaire in data.questionnaires for q in questionnaire.questions),
+        *(_text(tr, q) for questionnaire in data.questionnaires for q in questionnaire.answerable()),
     )
     zone = ZoneInfo(data.timezone)
     rows: list[tuple[Cell, ...]] = []
@@ -97,9 +98,9 @@ def _questionnaire_sheet(tr: Translator, data: ExportData, questionnaire: Questi
         title=texts.export_kind(tr, questionnaire.kind),
         columns=(
             *(columns[key] for key in FIXED_IDS), *_profile_headers(tr, data.profile),
-            *(_text(tr, q) for q in questionnaire.questions),
+            *(_text(tr, q) for q in questionnaire.answerable()),
         ),
-        ids=(*FIXED_IDS, *(q.id for q in data.profile.questions), *(q.id for q in questionnaire.questions)),
+        ids=(*FIXED_IDS, *(q.id for q in data.profile.questions), *(q.id for q in questionnaire.answerable())),
         rows=tuple(
             (
                 participant.pseudonym,
@@ -142,7 +143,7 @@ def _questions_sheet(tr: Translator, data: ExportData) -> ExportTable:
             (texts.export_kind(tr, questionnaire.kind), question.id,
              *(question.text.get(language) for language in SUPPORTED_LANGUAGES))
             for questionnaire in (data.profile, *data.questionnaires)
-            for question in questionnaire.questions
+            for question in questionnaire.answerable()
         ),
     )
 
@@ -175,9 +176,22 @@ def _profile_cells(tr: Translator, profile: Questionnaire, participant: ExportPa
 
 
 def _answer_cells(tr: Translator, questionnaire: Questionnaire, participant: ExportParticipant | None) -> list[Cell]:
-    """One cell per question; all None for a questionnaire this row is not about."""
+    """One cell per answerable question (notes have no column); all None for a questionnaire
+    this row is not about. A question their answers did not lead to (``show_if``) is left
+    empty (None) like one not reached yet, never "" as a skipped one is."""
     answers = participant.responses[questionnaire.kind].answers if participant is not None else {}
-    return [_cell(tr, question, answers.get(question.id)) for question in questionnaire.questions]
+    chosen = {question_id: _values(answer) for question_id, answer in answers.items()}
+    return [
+        _cell(tr, question, answers.get(question.id)) if questionnaire.shown(question, chosen) else None
+        for question in questionnaire.answerable()
+    ]
+
+
+def _values(answer: ExportAnswer) -> tuple[str, ...]:
+    """An answer as conditions read it: the chosen option ids, or the rating as a string."""
+    if answer.skipped:
+        return ()
+    return answer.options or ((str(answer.rating),) if answer.rating is not None else ())
 
 
 def _cell(tr: Translator, question: Question, answer: ExportAnswer | None) -> Cell:

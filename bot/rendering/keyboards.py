@@ -44,6 +44,28 @@ def reminder_keyboard(tr: Translator, response_id: int, started: bool) -> Inline
     )
 
 
+def preview_languages_keyboard(row_id: int, languages: list[str]) -> InlineKeyboardMarkup | None:
+    """Under a questionnaire's preview: the same preview in each other language of the file."""
+    if not languages:
+        return None
+    return InlineKeyboardMarkup(
+        [[_button(LANGUAGE_NAMES.get(lang, lang), simple_payload(Action.PREVIEW, f"{row_id}_{lang}"))
+          for lang in languages]]
+    )
+
+
+RATING_ROW_MAX = 7
+"""Rating buttons in one row at most: a wider scale (0–10) would shrink them past reading on
+a phone, so it takes two rows, the first one longer (6 + 5), in reading order."""
+
+
+def _rating_rows(buttons: list[InlineKeyboardButton]) -> list[list[InlineKeyboardButton]]:
+    if len(buttons) <= RATING_ROW_MAX:
+        return [buttons]
+    first = (len(buttons) + 1) // 2
+    return [buttons[:first], buttons[first:]]
+
+
 def question_keyboard(tr: Translator, view: QuestionView) -> InlineKeyboardMarkup:
     """Answer buttons for the question type, then a row with Back / Skip / Keep."""
     question = view.question
@@ -54,12 +76,9 @@ def question_keyboard(tr: Translator, view: QuestionView) -> InlineKeyboardMarku
 
     rows: list[list[InlineKeyboardButton]] = []
     if question.type is QuestionType.RATING:
-        rows.append(
-            [
-                _button(marked(str(v), v == view.rating), question_payload(Action.ANSWER, rid, index, v))
-                for v in question.scale()
-            ]
-        )
+        buttons = [_button(marked(str(v), v == view.rating), question_payload(Action.ANSWER, rid, index, v))
+                   for v in question.scale()]
+        rows.extend(_rating_rows(buttons))
     elif question.type is QuestionType.YESNO:
         rows.append(
             [

@@ -66,7 +66,9 @@ def _workshop(tr: Translator, record: ParticipationRecord) -> dict[str, Any]:
                 "started_at": _time(response.started_at),
                 "completed_at": _time(response.completed_at),
                 "current_question_number": response.current_question + 1,
-                "answers": [_answer(tr, answer) for answer in response.answers],
+                # a note stores nothing; should a row ever name one, it is no answer of theirs
+                "answers": [_answer(tr, answer) for answer in response.answers
+                            if answer.question is None or answer.question.answerable],
             }
             for response in record.responses
         ],

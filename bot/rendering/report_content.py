@@ -79,6 +79,8 @@ def _summary_row(tr: Translator, stats: Stats, number: int, question_stats: Ques
         result = labels["free_text"] if n else NO_FIGURE
     elif question.type is QuestionType.RATING:
         result = texts.summary_average(tr, tally.mean, question.scale_max) if tally.mean is not None else NO_FIGURE
+        if question.nps and tally.mean is not None:  # a recommendation score: its NPS first
+            result = f"{texts.nps_score(tr, tally.nps)} · {result}"
     else:
         options, count = top_options(question, tally)
         view = _view(stats, question_stats)
@@ -101,7 +103,8 @@ def _summary(tr: Translator, stats: Stats) -> Summary:
         heading=labels["heading"],
         columns=(labels["question"], labels["respondents"], labels["result"], labels["positive"]),
         rows=tuple(_summary_row(tr, stats, number, q, labels) for number, q in enumerate(stats.questions, start=1)),
-        notes=texts.report_summary_notes(tr, ratings),
+        notes=(*texts.report_summary_notes(tr, ratings),
+               *((texts.nps_definition(tr),) if any(q.question.nps for q in stats.questions) else ())),
     )
 
 
@@ -159,6 +162,8 @@ def report_content(
         (labels["rate"], rate),
     )
     notes = [texts.breakdown_line(tr, stats)] if stats.breakdown else []
+    if stats.not_compared:
+        notes.append(texts.plain(texts.not_compared_text(tr, stats)))
     for reversal in reversals:
         question_stats = next(q for q in stats.questions if q.question.id == reversal.question.id)
         notes.append(texts.plain(texts.reversal_note(tr, stats, reversal, _view(stats, question_stats))))

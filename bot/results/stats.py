@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import TypeVar
 
-from bot.questionnaires.model import Question, Questionnaire
+from bot.questionnaires.model import NPS_DETRACTORS, NPS_PROMOTERS, Question, Questionnaire
 
 MIN_GROUP_SIZE = 3
 """Groups with fewer respondents are hidden, so nobody can be singled out."""
@@ -25,6 +25,29 @@ NOT_STATED = ""
 class Breakdown(enum.StrEnum):
     GENDER = "gender"
     ORG_TYPE = "org_type"
+
+
+@dataclass(frozen=True)
+class Nps:
+    """A recommendation score on the 0–10 scale: promoters (9–10), passives, detractors (0–6)."""
+
+    promoters: int
+    passives: int
+    detractors: int
+
+    @property
+    def respondents(self) -> int:
+        return self.promoters + self.passives + self.detractors
+
+    @property
+    def score(self) -> int:
+        """% promoters − % detractors, from the counts (not from rounded shares), rounded
+        half away from zero: from −100 to +100."""
+        n, difference = self.respondents, self.promoters - self.detractors
+        if not n:
+            return 0
+        magnitude = (200 * abs(difference) + n) // (2 * n)
+        return magnitude if difference >= 0 else -magnitude
 
 
 @dataclass(frozen=True)
@@ -44,6 +67,13 @@ class Tally:
     def mean(self) -> float | None:
         total = sum(self.rating_counts.values())
         return sum(v * c for v, c in self.rating_counts.items()) / total if total else None
+
+    @property
+    def nps(self) -> Nps:
+        """The ratings as promoters, passives and detractors (meaningful on a 0–10 scale)."""
+        promoters = sum(c for v, c in self.rating_counts.items() if v in NPS_PROMOTERS)
+        detractors = sum(c for v, c in self.rating_counts.items() if v in NPS_DETRACTORS)
+        return Nps(promoters, sum(self.rating_counts.values()) - promoters - detractors, detractors)
 
     @property
     def median(self) -> float | None:
@@ -85,10 +115,21 @@ class QuestionStats:
     received: int = 0  # participants the questionnaire reached (the workshops' ``sent``)
 
     @property
+    def conditional(self) -> bool:
+        """Asked only after some earlier answers (``show_if``)."""
+        return self.question.show_if is not None
+
+    @property
+    def asked(self) -> int:
+        """Whom the question was put to: everyone the questionnaire reached or, for a
+        conditional question, only those shown it (who answered or skipped it)."""
+        return self.tally.answered + self.tally.skipped if self.conditional else self.received
+
+    @property
     def no_answer(self) -> int:
-        """Of those who received the questionnaire, how many did not answer this question:
-        they skipped it, or have not reached it (yet)."""
-        return max(self.received - self.tally.answered, 0)
+        """Of those it was put to, how many did not answer this question: they skipped it,
+        or have not reached it (yet)."""
+        return max(self.asked - self.tally.answered, 0)
 
     # The overall tally's figures, for readers of a single workshop's summary.
     @property
@@ -137,6 +178,7 @@ class Stats:
     questions: tuple[QuestionStats, ...]
     breakdown: Breakdown | None = None
     profile: Questionnaire | None = None  # labels of the breakdown groups
+    not_compared: tuple[Question, ...] = ()  # compared workshops asked these differently: left out
 
     @property
     def title(self) -> str:

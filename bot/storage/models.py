@@ -18,6 +18,7 @@ from sqlalchemy import (
     DateTime,
     Enum,
     ForeignKey,
+    Index,
     Integer,
     MetaData,
     String,
@@ -77,9 +78,18 @@ class User(Base):
 
 
 class Questionnaire(Base):
-    """A frozen copy of the questionnaire a workshop uses (JSON of the model)."""
+    """A frozen copy of the questionnaire a workshop uses (JSON of the model).
+
+    A row never changes: a file sent again with the same key becomes a new row, version
+    N+1, and workshops keep the row id they were given. ``owner_id`` is the organiser who
+    sent the file (NULL: built in); no foreign key, so an uploader's /forget never fails on
+    the questionnaires their workshops still use. ``content_hash`` is the content's hash,
+    salted with the owner (bot.domain.questionnaire_store.row_hash): unique, so the same
+    file is stored once per organiser, even when two of its sends race.
+    """
 
     __tablename__ = "questionnaires"
+    __table_args__ = (Index("ix_questionnaires_owner_id_key", "owner_id", "key"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     key: Mapped[str] = mapped_column(String(64))
@@ -87,6 +97,8 @@ class Questionnaire(Base):
     content: Mapped[dict[str, Any]] = mapped_column(JSON)
     content_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    owner_id: Mapped[int | None] = mapped_column(BigInteger)
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
 
 class Workshop(Base):

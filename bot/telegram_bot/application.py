@@ -23,7 +23,7 @@ from bot.domain.workshops import new_join_code
 from bot.i18n import DEFAULT_LANGUAGE, SUPPORTED_LANGUAGES, translator
 from bot.rendering import texts
 from bot.storage.engine import DbSession
-from bot.telegram_bot import fallbacks, organiser, participant
+from bot.telegram_bot import fallbacks, organiser, participant, questionnaires
 from bot.telegram_bot.context import handler, log_unhandled_error
 from bot.telegram_bot.dispatcher import Dispatcher, dispatch_job
 from bot.telegram_bot.outbox import Outbox
@@ -53,6 +53,8 @@ PARTICIPANT_COMMANDS = {
 }
 ORGANISER_COMMANDS = {
     "new": organiser.new_workshop,
+    "questionnaires": questionnaires.questionnaires_command,
+    "questionnaire": questionnaires.questionnaire_command,
 }
 # Results commands also work in an organisers' group (only for the workshop's organisers).
 GROUP_COMMANDS = {
@@ -112,6 +114,7 @@ def build_application(
                                            handler(fallbacks.command_in_group)))
     application.add_handler(MessageHandler(filters.COMMAND & PRIVATE & NEW_MESSAGE, handler(fallbacks.unknown_command)))
     application.add_handler(MessageHandler(filters.TEXT & PRIVATE & NEW_MESSAGE, handler(participant.on_text)))
+    application.add_handler(MessageHandler(filters.Document.ALL & PRIVATE & NEW_MESSAGE, handler(questionnaires.on_document)))
     application.add_handler(MessageHandler(PRIVATE & filters.UpdateType.EDITED_MESSAGE, handler(fallbacks.edited_message)))
     application.add_handler(MessageHandler(PRIVATE & NEW_MESSAGE, handler(fallbacks.unsupported_content)))
     application.add_handler(ChatMemberHandler(handler(fallbacks.membership_changed), ChatMemberHandler.MY_CHAT_MEMBER))

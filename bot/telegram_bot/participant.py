@@ -228,6 +228,9 @@ async def _refused(ctx: BotContext, error: Exception, payload: Payload, message_
     if isinstance(error, NothingSelected):
         await ctx.answer_callback(texts.choose_at_least_one(ctx.tr), alert=True)
         return
+    if isinstance(error, answering.TooManyChoices):  # the tap's own answer: no chat-bound call
+        await ctx.answer_callback(texts.too_many_choices(ctx.tr, error.limit), alert=True)
+        return
     # an old keyboard, a forged payload, someone else's response
     await ctx.answer_callback(texts.stale_button(ctx.tr))
     if isinstance(error, StaleQuestion):
@@ -313,6 +316,9 @@ async def on_text(ctx: BotContext) -> None:
     response, view = awaiting
     try:
         progress = answering.answer_text(ctx.db, response, view.index, message.text[:MAX_TYPED_TEXT])
+    except answering.TextTooLong as error:  # nothing stored: the question still waits for a shorter one
+        await ctx.reply(texts.text_too_long(ctx.tr, error.limit, error.length))
+        return
     except InvalidAnswer:
         await ctx.reply(texts.empty_text(ctx.tr))
         return

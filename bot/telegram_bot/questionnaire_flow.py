@@ -98,8 +98,7 @@ async def deliver(bot: Bot, db: DbSession, response: Response, user: User) -> bo
         await bot.send_message(
             user.id, texts.questionnaire_intro(tr, questionnaire, workshop.title), parse_mode=ParseMode.HTML
         )
-        view = QuestionView(response_id=response.id, questionnaire=questionnaire, index=0,
-                            question=questionnaire.questions[0])
+        view = answering.opening_view(db, response)  # the notes before it shown above it
         message_id = await send_question(bot, user.id, tr, view)
     except Forbidden:
         log.info("user %s blocked the bot; questionnaire %s not delivered", user.id, response.id)
@@ -107,7 +106,7 @@ async def deliver(bot: Bot, db: DbSession, response: Response, user: User) -> bo
         mark_blocked(db, user.id, True)
         db.commit()
         return False
-    answering.mark_started(response, message_id)
+    answering.mark_started(response, message_id, view.index)
     db.commit()
     return True
 
@@ -136,7 +135,7 @@ async def show_progress(
     if view is None:
         head = (texts.profile_done(tr, session_closed=progress.session_closed)
                 if progress.answered.questionnaire.kind is QuestionnaireKind.PROFILE else texts.thank_you(tr))
-        text = texts.completed_text(tr, head, progress.answers, notice)
+        text = texts.completed_text(tr, head, progress.answers, notice, progress.closing_notes)
         if message_id is None or not await edit_message(bot, user.id, message_id, text, None, tr):
             await bot.send_message(user.id, text, parse_mode=ParseMode.HTML)
         for owed_id in progress.queued_response_ids:

@@ -18,6 +18,7 @@ from bot.rendering.texts.export import (  # noqa: F401
     export_withheld,
     export_xlsx_caption,
 )
+from bot.rendering.texts.file_problems import questionnaire_problems  # noqa: F401
 from bot.rendering.texts.forget import (  # noqa: F401
     forget_cancelled,
     forget_confirm,
@@ -101,13 +102,29 @@ from bot.rendering.texts.privacy import (  # noqa: F401
     privacy_text,
     retention_notice,
 )
+from bot.rendering.texts.questionnaire_library import (  # noqa: F401
+    file_download_failed,
+    library_text,
+    only_organisers_send_files,
+    preview_language,
+    question_type_words,
+    questionnaire_followup_sent,
+    questionnaire_preview,
+    questionnaire_set,
+    questionnaire_usage,
+    questionnaire_workshop_closed,
+    reserved_key,
+    unknown_questionnaire,
+)
 from bot.rendering.texts.questions import (  # noqa: F401
     _header,
     completed_text,
     question_text,
     questionnaire_intro,
     recap_line,
+    text_too_long,
     thank_you,
+    too_many_choices,
 )
 from bot.rendering.texts.reminders import (  # noqa: F401
     already_finished,
@@ -162,7 +179,13 @@ from bot.rendering.texts.statistics import (  # noqa: F401
     multi_note,
     no_answer_text,
     no_answers_yet,
+    not_compared_text,
+    nps_definition,
+    nps_score,
+    nps_text,
+    rating_figures,
     reversal_note,
+    shown_to_text,
     small_groups_rule,
     stats_summary,
     withheld_group,

@@ -40,6 +40,10 @@ def help_text(tr: Translator, *, is_organiser: bool, user_id: int | None = None)
             tr.gettext("/followup CODE — when the follow-up survey goes out; "
                        "/followup CODE 14d or 2026-12-01 to move it, /followup CODE off to cancel it"),
             tr.gettext("/timezone CODE Africa/Tunis — the workshop's time zone (no messages at night)"),
+            tr.gettext("/questionnaires — the questionnaires you can use; send me a YAML or XLSForm (.xlsx) "
+                       "file to add your own"),
+            tr.gettext("/questionnaire CODE KEY — the questionnaire sent at the end of the session; "
+                       "/questionnaire CODE KEY followup for the follow-up survey"),
         ]
     if user_id is not None:
         lines += ["", your_telegram_id(tr, user_id)]

@@ -29,5 +29,6 @@ def command_menu(tr: Translator, *, organiser: bool = False) -> list[tuple[str, 
         ("remind", tr.gettext("Remind those who have not finished")),
         ("followup", tr.gettext("When the follow-up survey goes out")),
         ("timezone", tr.gettext("The workshop's time zone")),
+        ("questionnaires", tr.gettext("Questionnaires: yours and the built-in ones")),
         *everybody,
     ]

@@ -6,6 +6,7 @@ from html import escape
 
 from bot.i18n import Translator
 from bot.questionnaires.model import (
+    Question,
     Questionnaire,
     QuestionType,
 )
@@ -27,7 +28,7 @@ def questionnaire_intro(tr: Translator, questionnaire: Questionnaire, workshop_t
 
 
 def _header(tr: Translator, view: QuestionView) -> str:
-    header = tr.gettext("Question %(current)d of %(total)d") % {"current": view.index + 1, "total": view.total}
+    header = tr.gettext("Question %(current)d of %(total)d") % {"current": view.position, "total": view.total}
     if view.question.optional:
         header += " · " + tr.gettext("optional")
     return f"<b>{header}</b>"
@@ -38,6 +39,8 @@ def question_text(tr: Translator, view: QuestionView, notice: str | None = None)
     previous question's answer in one line, as one message shows one question after the other."""
     question = view.question
     parts = [_header(tr, view), local(question.text, tr)]
+    if view.notes:  # notes before it: read first, in the same message
+        parts[0:0] = [local(note.text, tr) for note in view.notes]
     if view.previous is not None:
         parts.insert(0, recap_line(tr, view.previous, RECAP_ANSWER))
     if notice:
@@ -46,9 +49,16 @@ def question_text(tr: Translator, view: QuestionView, notice: str | None = None)
         scale = escape(scale_anchors(tr, question)) or f"{question.scale_min} – {question.scale_max}"
         parts.append(f"<i>{scale}</i>")
     elif question.type is QuestionType.MULTI:
-        parts.append("<i>" + tr.gettext("Tick every answer that applies, then tap Confirm.") + "</i>")
+        hint = (tr.gettext("Tick every answer that applies, then tap Confirm.") if question.max_choices is None
+                else tr.ngettext("Tick up to %(n)d answer, then tap Confirm.",
+                                 "Tick up to %(n)d answers, then tap Confirm.",
+                                 question.max_choices) % {"n": question.max_choices})
+        parts.append("<i>" + hint + "</i>")
     elif question.type is QuestionType.TEXT:
         hint = tr.gettext("Type your answer as a message.")
+        if question.max_length is not None:
+            hint += " " + tr.ngettext("At most %(n)d character.", "At most %(n)d characters.",
+                                      question.max_length) % {"n": question.max_length}
         if view.text is not None:
             hint += "\n" + tr.gettext("Your current answer: %(answer)s") % {"answer": SLOT}
         parts.append("<i>" + hint + "</i>")
@@ -75,11 +85,14 @@ def recap_line(tr: Translator, view: QuestionView, room: int) -> str:
     return f"✓ <i>{wording}</i> — {_answer(tr, view, room)}"  # a dash: no colon to space by language
 
 
-def completed_text(tr: Translator, head: str, answers: tuple[QuestionView, ...], notice: str | None = None) -> str:
-    """What the question message becomes at the end: the thanks (``head``), then ONE summary of
-    every answer, each cut, the whole within Telegram's limit."""
+def completed_text(tr: Translator, head: str, answers: tuple[QuestionView, ...], notice: str | None = None,
+                   notes: tuple[Question, ...] = ()) -> str:
+    """What the question message becomes at the end: the notes after the last question, the
+    thanks (``head``), then ONE summary of every answer, each cut, the whole within Telegram's
+    limit."""
     lines = [recap_line(tr, view, SUMMARY_ANSWER) for view in answers if view.has_answer or view.skipped]
     parts = [escape(notice)] if notice else []
+    parts.extend(local(note.text, tr) for note in notes)
     parts.append(head)
     if lines:
         heading = tr.gettext("Your answers")
@@ -90,3 +103,19 @@ def completed_text(tr: Translator, head: str, answers: tuple[QuestionView, ...],
 def thank_you(tr: Translator) -> str:
     return tr.gettext("Thank you, your answers are saved! They help the organisers "
                       "improve the next workshops.")
+
+
+def too_many_choices(tr: Translator, limit: int) -> str:
+    """The alert on one tick too many (plain text: a tap's alert is not HTML)."""
+    return tr.ngettext("You can tick at most %(n)d answer here. Untick one to choose another.",
+                       "You can tick at most %(n)d answers here. Untick one to choose another.",
+                       limit) % {"n": limit}
+
+
+def text_too_long(tr: Translator, limit: int, length: int) -> str:
+    """A typed answer over the question's limit: nothing was kept, the question still waits."""
+    return (tr.ngettext("Your answer is %(n)d character long.", "Your answer is %(n)d characters long.",
+                        length) % {"n": length}
+            + " " + tr.ngettext("This question takes at most %(n)d character: please shorten it and send it again.",
+                                "This question takes at most %(n)d characters: please shorten it and send it again.",
+                                limit) % {"n": limit})

@@ -9,13 +9,23 @@ from bot.i18n import Translator
 from bot.questionnaires.model import (
     QuestionType,
 )
-from bot.rendering.texts.markup import MESSAGE_LIMIT, cut, local, ltr, option_label, scale_anchors, split_blocks
+from bot.rendering.texts.markup import (
+    LRM,
+    MESSAGE_LIMIT,
+    cut,
+    local,
+    ltr,
+    option_label,
+    scale_anchors,
+    split_blocks,
+)
 from bot.results.questions import QuestionView
 from bot.results.reversals import Reversal, ReversalKind
 from bot.results.stats import (
     MIN_GROUP_SIZE,
     Breakdown,
     Group,
+    Nps,
     QuestionStats,
     Stats,
     Tally,
@@ -60,6 +70,62 @@ def mean_text(tr: Translator, tally: Tally, scale_max: int) -> str:
         "mean": tr.out_of(tr.decimal(tally.mean), scale_max),
         "median": tr.decimal(median, 0 if median == int(median) else 1),  # 4, or 4.5 between two
     }
+
+
+def nps_score(tr: Translator, nps: Nps) -> str:
+    """"NPS +25", signed (a true minus, −10). In Arabic a left-to-right mark before the sign
+    keeps it on the left of the figure, as written: the sign then sits between two
+    left-to-right characters (rule W7 makes the digits left-to-right after the mark); one
+    invisible character that charts and the PDF lay out as chats do."""
+    score = nps.score
+    signed = f"+{score}" if score > 0 else f"\u2212{-score}" if score < 0 else "0"
+    return tr.gettext("NPS %(score)s") % {"score": f"{LRM}{signed}" if tr.rtl and score else signed}
+
+
+def nps_text(tr: Translator, nps: Nps) -> str:
+    """A recommendation score with what it is made of: "NPS +25 (promoters 50 %, passives
+    25 %, detractors 25 %, n = 12)": % promoters (9–10) − % detractors (0–6)."""
+    n = nps.respondents
+    return tr.gettext("%(nps)s (promoters %(promoters)s, passives %(passives)s, detractors %(detractors)s, "
+                      "n = %(n)d)") % {
+        "nps": nps_score(tr, nps), "promoters": tr.share(nps.promoters, n), "passives": tr.share(nps.passives, n),
+        "detractors": tr.share(nps.detractors, n), "n": n}
+
+
+def nps_definition(tr: Translator) -> str:
+    """How the NPS is counted, under the report's summary table."""
+    return tr.gettext("NPS (recommendation score, 0 to 10): the share of promoters (9 or 10) minus the share of "
+                      "detractors (0 to 6), from −100 to +100; 7 and 8 are passives.")
+
+
+def rating_figures(tr: Translator, question_stats: QuestionStats, tally: Tally) -> str:
+    """A rating's figures for a line: its NPS first when it is a recommendation score, then
+    its average and median ("" before any rating)."""
+    if tally.mean is None:
+        return ""
+    mean = mean_text(tr, tally, question_stats.question.scale_max)
+    return f"{nps_text(tr, tally.nps)} · {mean}" if question_stats.question.nps else mean
+
+
+def shown_to_text(tr: Translator, question_stats: QuestionStats) -> str:
+    """A conditional question's own denominator: who was shown it, of those reached."""
+    return tr.ngettext(
+        "shown to %(shown)d of %(n)d recipient (depends on an earlier answer)",
+        "shown to %(shown)d of %(n)d recipients (depends on an earlier answer)",
+        question_stats.received,
+    ) % {"shown": question_stats.asked, "n": question_stats.received}
+
+
+def not_compared_text(tr: Translator, stats: Stats) -> str:
+    """Questions left out of a comparison: asked differently (or not at all) in some workshop."""
+    if not stats.not_compared:
+        return ""
+    names = tr.listing(local(q.text, tr) for q in stats.not_compared)
+    return tr.ngettext(
+        "Question not compared (its wording differs between these workshops): %(questions)s",
+        "Questions not compared (their wording differs between these workshops): %(questions)s",
+        len(stats.not_compared),
+    ) % {"questions": names}
 
 
 def answers_count(tr: Translator, n: int) -> str:
@@ -107,7 +173,7 @@ def _group_line(tr: Translator, stats: Stats, question: QuestionStats, group: Gr
     tally = group.tally
     head = f"  ▸ {label} ({answers_count(tr, tally.answered)})"
     if question.question.type is QuestionType.RATING:
-        return f"{head}: {mean_text(tr, tally, question.question.scale_max)}" if tally.mean is not None else head
+        return f"{head}: {rating_figures(tr, question, tally)}" if tally.mean is not None else head
     shares = [
         f"{escape(option_label(tr, view, o))} {tr.share(tally.option_counts[o], tally.answered)}"
         for o in question.question.option_ids() if tally.option_counts.get(o)
@@ -141,13 +207,18 @@ def _question_block(
     n_line = answers_count(tr, question_stats.answered)
     skipped = (tr.ngettext("%(n)d skipped", "%(n)d skipped", question_stats.skipped) % {"n": question_stats.skipped}
                if question_stats.skipped else "")
-    if question_stats.received:
+    if question_stats.conditional and question_stats.received:  # its own denominator: those shown it
+        n_line += " · " + shown_to_text(tr, question_stats)
+        n_line += f" ({skipped})" if skipped else ""
+    elif question_stats.received:
         n_line += " · " + no_answer_text(tr, question_stats.no_answer, question_stats.received)
         n_line += f" ({skipped})" if skipped else ""
     elif skipped:
         n_line += " · " + skipped
     if question.type is QuestionType.RATING:
         lines.append(n_line)
+        if question.nps and question_stats.mean is not None:
+            lines.append(nps_text(tr, question_stats.tally.nps))
         if question_stats.mean is not None:
             lines.append(mean_text(tr, question_stats.tally, question.scale_max))
         if anchors := scale_anchors(tr, question):
@@ -224,6 +295,8 @@ def stats_summary(tr: Translator, stats: Stats, reversals: Sequence[Reversal] = 
             "%(n)d questions look different once broken down: see the notes below.",
             len(reversals),
         ) % {"n": len(reversals)})
+    if stats.not_compared:
+        head.append(not_compared_text(tr, stats))
     blocks = ["\n".join(head)]
     for number, question_stats in enumerate(stats.questions, start=1):
         blocks.append(_question_block(tr, stats, number, question_stats, reversals))
