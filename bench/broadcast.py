@@ -108,7 +108,7 @@ def fill(engine: Engine, participants: int, seed: int = 1) -> tuple[int, dict[in
         for participant_id in participant_ids:
             answered = 0 if rng.random() < 0.5 else rng.randint(1, questions - 1)
             responses.append({"participant_id": participant_id, "questionnaire_id": evaluation_id,
-                              "kind": QuestionnaireKind.EVALUATION.value,
+                              "kind": QuestionnaireKind.EVALUATION.value, "session_number": 1,
                               "status": ResponseStatus.IN_PROGRESS.value, "current_index": answered,
                               "send_attempts": 0, "created_at": now, "started_at": now, "touched_at": now})
         for start in range(0, len(responses), 20_000):

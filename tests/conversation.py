@@ -76,3 +76,33 @@ def question_text(question_id: str, language: str, kind: QuestionnaireKind = Que
     question = default_questionnaire(kind).question(question_id)
     assert question is not None
     return question.text.get(language)
+
+
+SKIP_LABELS = {"fr": "Passer ▶", "ar": "تخطٍّ ◀", "en": "Skip ▶"}
+CONFIRM_LABELS = {"fr": "✓ Confirmer", "ar": "✓ تأكيد", "en": "✓ Confirm"}
+
+
+async def answer_evaluation_until(live: LiveBot, person: FakeUser, question_id: str | None = None) -> None:
+    """Answer the default evaluation with buttons, whatever questions it has, until the
+    question ``question_id`` shows (None: until the thanks): a rating 4, the first option of a
+    choice (ticked then confirmed on a multi-select), an optional typed question skipped."""
+    language = person.language_code or "fr"
+    wording = question_text(question_id, language) if question_id else None
+    for _ in range(60):
+        message = person.last
+        if wording is not None and wording in message.text:
+            return
+        labels = message.button_labels
+        if wording is None and not labels:
+            return  # the thanks: no button left
+        if any(label.startswith(CONFIRM_LABELS[language]) for label in labels):
+            await tap(live, person, labels[0])
+            await tap(live, person, next(label for label in person.last.button_labels
+                                         if label.startswith(CONFIRM_LABELS[language])))
+        elif "4" in labels:
+            await tap(live, person, "4")
+        elif SKIP_LABELS[language] in labels and len(labels) <= 2:  # a typed question: ◀ Back, Skip
+            await tap(live, person, SKIP_LABELS[language])
+        else:
+            await tap(live, person, labels[0])
+    raise AssertionError(f"never reached {question_id or 'the end'}: {person.last.text}")

@@ -22,7 +22,7 @@ from bot.questionnaires.model import QuestionnaireKind
 from bot.simulation.live_bot import LiveBot
 from bot.storage.engine import DbSession
 from telegram_sim import FakeUser
-from tests.conversation import ORGANISER_ID, new_workshop, option, question_text, say, tap
+from tests.conversation import ORGANISER_ID, answer_evaluation_until, new_workshop, option, question_text, say, tap
 from tests.test_reminders import FAST, START, join
 
 @pytest.fixture
@@ -86,7 +86,7 @@ async def test_a_rating_tap_is_one_edit_and_at_most_four_statements(clocked: Liv
     assert len(sql) <= 4, sql  # claim the update · response + user + answers, locked · answer · response
     assert claire.last.message_id == question.message_id and claire.new_messages()[-1:] == [claire.last]
     assert claire.last.text.startswith("✓ Sur une échelle de 1 à 5, comment évaluez-vous la clarté de… — 5/5\n\n"
-                                       "Question 4 sur 13")
+                                       "Question 4 sur 18")
 
     # ◀ Back, ratings, a choice: one edit each, in the same message.
     for label in ["◀ Retour", "4", "5", option("trainers", "excellent", "fr")]:
@@ -101,20 +101,26 @@ async def test_a_typed_answer_is_one_message_and_so_is_the_end(clocked: LiveBot)
     organiser = live.server.user(ORGANISER_ID, "Firas", language_code="fr")
     amina = live.server.user(100, "Amina", language_code="ar")
     await started(live, organiser, amina)
-    await tap(live, amina, option("useful_aspects", "rights", "ar"))
-    await tap(live, amina, "✓ تأكيد (1)")
-    for label in ["4", "3", "5", option("trainers", "very_good", "ar"), option("expectations", "partly", "ar"),
-                  option("gain", "new_ideas", "ar"), "3", "4", "نعم", "لا", "لا"]:
-        await tap(live, amina, label)
-    question = amina.last
-    assert question_text("suggestions", "ar") in question.text
-
-    # The last answer, typed: one new message below it (the thanks and the summary).
+    await answer_evaluation_until(live, amina, "suggestions")
+    # A typed answer: the next question is one new message below it.
     calls = Calls(live)
     replies = await say(live, amina, "مزيد من التمارين")
+    assert calls.chat_bound() == ["sendMessage"] and len(replies) == 1
+    assert question_text("commitments", "ar") in replies[0]
+    # So is each commitment typed (the question again, with what is written so far).
+    for commitment in ("نشر ميزانية الجمعية", "تدريب الزملاء"):
+        calls = Calls(live)
+        replies = await say(live, amina, commitment)
+        assert calls.chat_bound() == ["sendMessage"] and len(replies) == 1
+    question = amina.last
+
+    # The last answer, typed (the third commitment): one new message below it (the thanks and the summary).
+    calls = Calls(live)
+    replies = await say(live, amina, "طلب بيانات من البلدية")
     assert calls.chat_bound() == ["sendMessage"]
     assert len(replies) == 1 and replies[0].startswith("شكرًا لك، تمّ حفظ إجاباتك!")
-    assert "\n\nإجاباتك\n✓ " in replies[0] and replies[0].endswith(" — مزيد من التمارين")
+    assert "\n\nإجاباتك\n✓ " in replies[0] and " — مزيد من التمارين\n" in replies[0]
+    assert replies[0].endswith(" — 1. نشر ميزانية الجمعية · 2. تدريب الزملاء · 3. طلب بيانات من البلدية")
     # The question above keeps its text and keyboard; a tap on it is stale and harmless.
     assert amina.bot_message(question.message_id).buttons == question.buttons  # type: ignore[union-attr]
     await amina.tap("▶ رجوع", message=question)
@@ -129,20 +135,20 @@ async def test_a_typed_answer_after_going_back_is_one_message_too(clocked: LiveB
     organiser = live.server.user(ORGANISER_ID, "Firas", language_code="fr")
     claire = live.server.user(200, "Claire", language_code="fr")
     await started(live, organiser, claire)
-    await tap(live, claire, option("useful_aspects", "rights", "fr"))
-    await tap(live, claire, "✓ Confirmer (1)")
-    for label in ["4", "3", "5", option("trainers", "very_good", "fr"), option("expectations", "partly", "fr"),
-                  option("gain", "new_ideas", "fr"), "3", "4", "Oui", "Non", "Non"]:
-        await tap(live, claire, label)
-    text_question = claire.last
-    await tap(live, claire, "◀ Retour")  # back to «recommend»: the same message
-    await tap(live, claire, "Oui")
-    assert claire.last.message_id == text_question.message_id
+    await answer_evaluation_until(live, claire, "suggestions")
+    await say(live, claire, "Plus d’exercices pratiques")
+    commitments_question = claire.last
+    assert question_text("commitments", "fr") in commitments_question.text
+    await tap(live, claire, "◀ Retour")  # back to «suggestions»: the same message
+    assert claire.last.message_id == commitments_question.message_id
     calls = Calls(live)
-    replies = await say(live, claire, "Plus d’exercices pratiques")
+    replies = await say(live, claire, "Plus de cas pratiques marocains")  # changed: one new message
     assert calls.chat_bound() == ["sendMessage"] and len(replies) == 1
-    assert replies[0].startswith("Merci, vos réponses sont enregistrées\u202f! ")
-    assert "\n\nVos réponses\n✓ " in replies[0] and " — Oui\n" in replies[0]  # «recommend», changed
+    assert question_text("commitments", "fr") in replies[0]
+    await say(live, claire, "Publier nos données")
+    await tap(live, claire, "C’est tout ✓")
+    assert claire.last.text.startswith("Merci, vos réponses sont enregistrées\u202f! ")
+    assert "\n\nVos réponses\n✓ " in claire.last.text and " — Plus de cas pratiques marocains\n" in claire.last.text
 
 
 async def test_the_last_profile_answer_after_close_is_one_edit_then_the_evaluation(clocked: LiveBot) -> None:
@@ -162,4 +168,4 @@ async def test_the_last_profile_answer_after_close_is_one_edit_then_the_evaluati
     assert edited is not None and edited.buttons == []
     assert edited.text.startswith("Merci\u202f! Voici le questionnaire d’évaluation.")
     assert edited.text.endswith(f"{question_text('gender', 'fr', QuestionnaireKind.PROFILE)} — question passée")
-    assert late.last.text.startswith("Question 1 sur 13")
+    assert late.last.text.startswith("Question 1 sur 18")

@@ -10,7 +10,7 @@ from bot.simulation.live_bot import LiveBot
 from bot.storage import models
 from bot.storage.models import TEXT_ANSWER_MAX
 from telegram_sim import FakeUser
-from tests.conversation import new_workshop, option, question_text, say, tap
+from tests.conversation import answer_evaluation_until, new_workshop, option, question_text, say, tap
 
 NBSP = "\u00a0"
 STALE_FR = "Ce bouton n’est plus actif."
@@ -118,15 +118,17 @@ async def test_a_very_long_answer_is_cut_and_said_so(live: LiveBot, organiser: F
     for label in ["4", "4", "4", option("trainers", "average", "fr"), option("expectations", "no", "fr"),
                   option("gain", "not_much", "fr"), "2", "2", "Non", "Non", "Non"]:
         await tap(live, claire, label)
-    assert question_text("suggestions", "fr") in claire.last.text
+    await answer_evaluation_until(live, claire, "suggestions")
     replies = await say(live, claire, "x" * 5000)
-    # One message: what was kept said first, then the thanks and the summary (the text cut in it).
+    # One message: what was kept said first, then the next (and last) question.
     assert len(replies) == 1
-    notice, thanks = replies[0].split("\n\n")[:2]
+    notice = replies[0].split("\n\n")[0]
     assert notice == f"Votre réponse était longue\u00a0: j’en ai gardé les {TEXT_ANSWER_MAX} premiers caractères."
-    assert thanks.startswith("Merci, vos réponses sont enregistrées")
-    assert replies[0].endswith(" — " + "x" * 299 + "…")
-    assert stored_answers(live)[-1] == ("suggestions", False, None, "x" * TEXT_ANSWER_MAX, ())
+    assert question_text("commitments", "fr") in replies[0]
+    await tap(live, claire, "Passer ▶")  # no commitment: the thanks and the summary (the text cut in it)
+    assert claire.last.text.startswith("Merci, vos réponses sont enregistrées")
+    assert " — " + "x" * 299 + "…\n" in claire.last.text
+    assert ("suggestions", False, None, "x" * TEXT_ANSWER_MAX, ()) in stored_answers(live)
     assert all(len(m.text) <= 4096 for m in claire.messages)
 
     # The questionnaire is finished: an old button and more text change nothing.
@@ -174,7 +176,7 @@ async def test_a_participant_who_blocked_the_bot(live: LiveBot, organiser: FakeU
     # She unblocks: the questionnaire she missed arrives.
     await amina.unblock()
     await live.settle()
-    assert amina.last.text.startswith("السؤال 1 من 13")
+    assert amina.last.text.startswith("السؤال 1 من 18")
     with live.session() as db:
         statuses = sorted(str(r.status) for r in db.scalars(select(models.Response).where(models.Response.kind == "evaluation")))
     assert statuses == [ResponseStatus.IN_PROGRESS.value, ResponseStatus.IN_PROGRESS.value]

@@ -147,9 +147,9 @@ async def test_arabic_and_french_participants_answer_everything(live: LiveBot, o
         "Envoi du questionnaire à 2 participants…",
         "Le questionnaire a été envoyé à 2 participants.\n📈 Questionnaire complété par 0 sur 2 participants (0\u202f%).",
     ]
-    assert amina.last.text.startswith("السؤال 1 من 13")
+    assert amina.last.text.startswith("السؤال 1 من 18")
     assert question_text("useful_aspects", "ar") in amina.last.text
-    assert claire.last.text.startswith("Question 1 sur 13")
+    assert claire.last.text.startswith("Question 1 sur 18")
 
     # Amina ticks two aspects (✓ shows on the buttons), then confirms.
     concepts, materials = option("useful_aspects", "concepts", "ar"), option("useful_aspects", "materials", "ar")
@@ -160,7 +160,7 @@ async def test_arabic_and_french_participants_answer_everything(live: LiveBot, o
     await tap(live, amina, "✓ تأكيد (2)")
     assert amina.last.message_id == first_question.message_id  # the same message, now question 2
     assert amina.last.text.startswith(f"✓ {question_text('useful_aspects', 'ar')} — {concepts}, {materials}\n\n")
-    assert "السؤال 2 من 13" in amina.last.text and amina.last.button_labels[:5] == ["1", "2", "3", "4", "5"]
+    assert "السؤال 2 من 18" in amina.last.text and amina.last.button_labels[:5] == ["1", "2", "3", "4", "5"]
 
     # Ratings, choices; then back from «apply» to change «exercises» from 3 to 4.
     for label in ["5", "4", "5", option("trainers", "excellent", "ar"), option("expectations", "fully", "ar"),
@@ -173,19 +173,23 @@ async def test_arabic_and_french_participants_answer_everything(live: LiveBot, o
     assert apply_message.message_id == amina.last.message_id  # edited in place, no new message
     assert question_text("exercises", "ar") in amina.last.text and "✓ 3" in amina.last.button_labels
     await tap(live, amina, "4")
-    for label in ["نعم", "ربما", "نعم"]:
+    for label in ["نعم", "ربما", "نعم", "2", "4", "1", "3"]:  # … then before → after: 2 → 4, 1 → 3
         await tap(live, amina, label)
     assert amina.last.button_labels == ["▶ رجوع", "تخطٍّ ◀"]
     typed_below = amina.last
     replies = await say(live, amina, "مواصلة التكوين في استثمار المعطيات المفتوحة")
-    # Typed below the question: the thanks come as a new message, the question is left as it was.
+    # Typed below the question: the next one comes as a new message, the question is left as it was.
     assert len(replies) == 1 and amina.last.message_id != typed_below.message_id
     assert amina.bot_message(typed_below.message_id).text == typed_below.text  # type: ignore[union-attr]
+    assert question_text("commitments", "ar") in amina.last.text  # the last: what she will do differently
+    await say(live, amina, "نشر بيانات الجمعية")
+    await tap(live, amina, "هذا كل شيء ✓")
     thanks, summary = amina.last.text.split("\n\n", 1)
     assert thanks == "شكرًا لك، تمّ حفظ إجاباتك! فهي تساعد المنظمين على تحسين الورشات القادمة."
-    assert summary.startswith("إجاباتك\n✓ ") and summary.count("✓ ") == 13
+    assert summary.startswith("إجاباتك\n✓ ") and summary.count("✓ ") == 18
     assert f"✓ {question_text('exercises', 'ar')} — \u20664/5\u2069" in summary  # changed after ◀: the new answer
-    assert summary.endswith(" — مواصلة التكوين في استثمار المعطيات المفتوحة")
+    assert " — مواصلة التكوين في استثمار المعطيات المفتوحة\n" in summary
+    assert summary.endswith(" — 1. نشر بيانات الجمعية")
 
     # Claire: confirming nothing is refused, then three answers, then the bot restarts.
     await tap(live, claire, "✓ Confirmer")
@@ -199,12 +203,13 @@ async def test_arabic_and_french_participants_answer_everything(live: LiveBot, o
     # After the restart, /start shows where she left off; she finishes, skipping the text.
     await say(live, claire, "/start")
     clarity = "Sur une échelle de 1 à 5, comment évaluez-vous la clarté de…"  # a recap keeps the start
-    assert claire.last.text.startswith(f"✓ {clarity} — 3/5\n\nQuestion 4 sur 13")
+    assert claire.last.text.startswith(f"✓ {clarity} — 3/5\n\nQuestion 4 sur 18")
     assert question_text("importance", "fr") in claire.last.text
     for label in ["5", option("trainers", "very_good", "fr"), option("expectations", "partly", "fr"),
-                  option("gain", "new_ideas", "fr"), "3", "4", "Oui", "Non", "Non"]:
+                  option("gain", "new_ideas", "fr"), "3", "4", "Oui", "Non", "Non", "3", "4", "3", "4"]:
         await tap(live, claire, label)
-    await tap(live, claire, "Passer ▶")
+    await tap(live, claire, "Passer ▶")  # suggestions
+    await tap(live, claire, "Passer ▶")  # commitments
     assert claire.last.text.startswith(
         f"Merci, vos réponses sont enregistrées{NNBSP}! Elles aident les organisateurs à améliorer les prochains ateliers."
         "\n\nVos réponses\n✓ ")
@@ -212,15 +217,17 @@ async def test_arabic_and_french_participants_answer_everything(live: LiveBot, o
 
     # Everything is stored, exactly.
     amina_answers = answers_of(live, 100)
-    assert len(amina_answers) == 13
+    assert len(amina_answers) == 18
     assert amina_answers["useful_aspects"] == (False, None, None, ("concepts", "materials"))
     assert amina_answers["exercises"] == (False, 4, None, ())
     assert amina_answers["apply"] == (False, None, None, ("yes",))
     assert amina_answers["suggestions"] == (False, None, "مواصلة التكوين في استثمار المعطيات المفتوحة", ())
     claire_answers = answers_of(live, 200)
-    assert len(claire_answers) == 13
+    assert len(claire_answers) == 18
     assert claire_answers["benefit"] == (False, 4, None, ())
     assert claire_answers["suggestions"] == (True, None, None, ())
+    assert claire_answers["commitments"] == (True, None, None, ())
+    assert amina_answers["commitments"] == (False, None, "نشر بيانات الجمعية", ())
 
     # A second /close asks nobody twice.
     amina.new_messages(), claire.new_messages()
@@ -287,7 +294,7 @@ async def test_stats_in_arabic_for_an_arabic_organiser(live: LiveBot, monkeypatc
     # One respondent: the charts and the summary count them in the right grammar.
     await one_respondent(live, organiser, code, "ar")
     sent, drawn = await stats_messages(live, organiser, code, monkeypatch)
-    assert [m.kind for m in sent].count("photo") == len(drawn) == 12
+    assert [m.kind for m in sent].count("photo") == len(drawn) == 16
     benefit = drawn[1]
     assert benefit.labels.n_line == "ن = 1 مجيب"
     assert benefit.labels.no_answer_note == "بلا إجابة: 0 من أصل مستلم واحد"
@@ -317,7 +324,7 @@ async def test_stats_in_french_before_and_after_the_first_answer(
 
     await one_respondent(live, organiser, code, "fr")
     sent, drawn = await stats_messages(live, organiser, code, monkeypatch)
-    assert [m.kind for m in sent].count("photo") == 12
+    assert [m.kind for m in sent].count("photo") == 16
     assert drawn[1].labels.n_line == "n = 1 répondant"
     assert f"n = 1 répondant · sans réponse{NBSP}: 0 sur 1 destinataire" in chart_texts(drawn[1])
     assert drawn[1].labels.scale_line == "1 = Très faible · 5 = Excellent"

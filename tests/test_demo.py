@@ -42,7 +42,7 @@ def test_demo_is_the_same_on_every_run_and_writes_what_an_organiser_gets(
     assert stats.startswith("📊 Atelier Open Data — Rabat")
 
     transcript = (first / "transcript.txt").read_text(encoding="utf-8")
-    assert "Question 1 sur 13" in transcript and "السؤال 1 من 13" in transcript
+    assert "Question 1 sur 18" in transcript and "السؤال 1 من 18" in transcript
     # The day after /close: #4 gets the "finish" wording and resumes, #5 the "start" wording.
     assert "── A day later: the reminder round" in transcript
     assert "⏰ أجبت عن" in transcript or "⏰ Vous avez répondu à" in transcript

@@ -110,7 +110,7 @@ def test_answering_walks_rating_choice_multi_text(db: Session, workshop: models.
     response = started_evaluation(db, amina, workshop)
 
     view = answering.current_view(db, response)
-    assert view is not None and view.question.id == "useful_aspects" and view.total == 13
+    assert view is not None and view.question.id == "useful_aspects" and view.total == 18
     with pytest.raises(NothingSelected):
         answering.confirm_selection(db, response, 0)
     answering.toggle_option(db, response, 0, "concepts")
@@ -150,15 +150,19 @@ def test_answering_walks_rating_choice_multi_text(db: Session, workshop: models.
     with pytest.raises(InvalidAnswer):
         answering.skip(db, response, 11)  # not optional
     answering.answer_choice(db, response, 11, "yes")
-    progress = answering.answer_text(db, response, 12, "أ" * (TEXT_ANSWER_MAX + 10))
-    assert progress.truncated and progress.next is None
+    for index, value in ((12, 2), (13, 4), (14, 1), (15, 3)):  # before → after: 2 → 4, 1 → 3
+        answering.answer_rating(db, response, index, value)
+    progress = answering.answer_text(db, response, 16, "أ" * (TEXT_ANSWER_MAX + 10))
+    assert progress.truncated and progress.next is not None and progress.next.question.id == "commitments"
+    progress = answering.skip(db, response, 17)  # no commitment (optional)
+    assert progress.next is None
     assert response.status is ResponseStatus.COMPLETED
     db.commit()
 
     stored = db.scalar(select(models.Answer).where(models.Answer.question_id == "suggestions"))
     assert stored is not None and len(stored.text or "") == TEXT_ANSWER_MAX
     with pytest.raises(StaleQuestion):
-        answering.answer_rating(db, response, 12, 3)  # finished: nothing changes any more
+        answering.answer_rating(db, response, 16, 3)  # finished: nothing changes any more
 
 
 def test_profile_done_after_close_queues_the_evaluation(db: Session, workshop: models.Workshop) -> None:

@@ -88,7 +88,8 @@ def full_evaluation(aspects: list[str], suggestion: Any) -> dict[str, Any]:
         "useful_aspects": aspects, "benefit": 5, "clarity": 4, "importance": 5,
         "trainers": "excellent", "expectations": "fully", "gain": "will_use", "materials": 4,
         "exercises": 3, "apply": "yes", "more_workshops": "maybe", "recommend": "yes",
-        "suggestions": suggestion,
+        "knowledge_before": 2, "knowledge_now": 4, "skills_before": 1, "skills_now": 3,
+        "suggestions": suggestion, "commitments": SKIP,
     }
 
 
@@ -156,7 +157,8 @@ def workshop(db: Session) -> models.Workshop:
 
 EVALUATION_IDS = (
     "useful_aspects", "benefit", "clarity", "importance", "trainers", "expectations", "gain",
-    "materials", "exercises", "apply", "more_workshops", "recommend", "suggestions",
+    "materials", "exercises", "apply", "more_workshops", "recommend",
+    "knowledge_before", "knowledge_now", "skills_before", "skills_now", "suggestions", "commitments",
 )
 FOLLOWUP_IDS = ("used_since", "used_for", "obstacles", "support")
 NO_EVALUATION = (None,) * len(EVALUATION_IDS)
@@ -265,16 +267,16 @@ FRENCH_ROWS = (
     ("P01", "Évaluation", "terminé", local(20, 15, 0), local(20, 15, 5),
      WITHHELD, WITHHELD,
      "Découverte des concepts de l’open data ; Supports et outils fournis", 5, 4, 5, "Excellent",
-     "Oui, complètement", "J’utiliserai l’open data dans mes activités", 4, 3, "Oui", "Peut-être", "Oui",
-     ARABIC_SUGGESTION, *NO_FOLLOWUP),
+     "Oui, complètement", "J’utiliserai l’open data dans mes activités", 4, 3, "Oui", "Peut-être", "Oui", 2, 4, 1, 3,
+     ARABIC_SUGGESTION, "", *NO_FOLLOWUP),
     ("P01", "Enquête de suivi", "terminé", local(18, 10, 30, month=12), local(18, 10, 32, 7, month=12),
      WITHHELD, WITHHELD, *NO_EVALUATION,
      "Oui", "", "Formats inexploitables (ex. PDF) ; Manque de temps", "Non"),
     ("P02", "Évaluation", "terminé", local(20, 15, 10), local(20, 15, 15),
      WITHHELD, WITHHELD,
      "Échanges avec les autres participants", 5, 4, 5, "Excellent",
-     "Oui, complètement", "J’utiliserai l’open data dans mes activités", 4, 3, "Oui", "Peut-être", "Oui",
-     FRENCH_SUGGESTION, *NO_FOLLOWUP),
+     "Oui, complètement", "J’utiliserai l’open data dans mes activités", 4, 3, "Oui", "Peut-être", "Oui", 2, 4, 1, 3,
+     FRENCH_SUGGESTION, "", *NO_FOLLOWUP),
     ("P03", "Évaluation", "en cours", local(20, 15, 20), None, WITHHELD, WITHHELD,
      "Questions et expériences concrètes ; Les droits et le rôle du citoyen", 3,
      *(None,) * (len(EVALUATION_IDS) - 2), *NO_FOLLOWUP),
@@ -303,12 +305,12 @@ def test_csv_table_in_arabic(db: Session, workshop: models.Workshop) -> None:
                                  *question_texts(QuestionnaireKind.FOLLOWUP, "ar"))
     amina, followup = table.rows[0], table.rows[1]
     assert amina[:7] == ("P01", "التقييم", "مكتمل", local(20, 15, 0), local(20, 15, 5), "أخرى / غير معروضة", "أخرى / غير معروضة")
-    assert amina[7:20] == (
+    assert amina[7:25] == (
         "التعرف على مفهوم البيانات المفتوحة ; الموارد والأدوات المقدمة", 5, 4, 5, "ممتاز", "نعم، بالكامل",
-        "سأستفيد من البيانات المفتوحة في أنشطتي", 4, 3, "نعم", "ربما", "نعم", ARABIC_SUGGESTION,
+        "سأستفيد من البيانات المفتوحة في أنشطتي", 4, 3, "نعم", "ربما", "نعم", 2, 4, 1, 3, ARABIC_SUGGESTION, "",
     )
     assert followup[1:3] == ("استبيان المتابعة", "مكتمل")
-    assert followup[20:] == ("نعم", "", "صيغ غير قابلة للاستعمال (مثل PDF) ; ضيق الوقت", "لا")
+    assert followup[25:] == ("نعم", "", "صيغ غير قابلة للاستعمال (مثل PDF) ; ضيق الوقت", "لا")
     assert [row[2] for row in table.rows[3:]] == [
         "قيد الإنجاز", "في انتظار الإرسال", "تعذّر التواصل", "لم يبدأ", "فشل الإرسال", "لم يُرسَل"]
 
@@ -459,7 +461,7 @@ def test_query_count_does_not_grow_with_participants(db: Session, statements: li
         table = export_csv_table(translator("ar"), data)
         assert len(table.rows) == size + (size + 1) // 2  # an evaluation each, a follow-up for every other
         assert table.rows[0][5:10] == ("إعلام", "", "التعرف على مفهوم البيانات المفتوحة ; فهم الحقوق ودور المواطن", 4, 5)
-    assert counts[0] == counts[1] == 3, counts
+    assert counts[0] == counts[1] == 5, counts  # … + the sessions (1) + the commitments sheet (1)
 
 
 # --- CSV ----------------------------------------------------------------------------------------
@@ -536,11 +538,11 @@ def test_xlsx_in_arabic(db: Session, workshop: models.Workshop) -> None:
     started = sheet["C3"]
     assert started.is_date and started.value == local(20, 15, 0) and started.number_format == "yyyy-mm-dd hh:mm"
     assert sheet["C8"].value is None  # P06 never started: no start time
-    assert sheet["S3"].value == ARABIC_SUGGESTION
-    widths = {letter: sheet.column_dimensions[letter].width for letter in ("A", "C", "H", "S")}
+    assert sheet["W3"].value == ARABIC_SUGGESTION
+    widths = {letter: sheet.column_dimensions[letter].width for letter in ("A", "C", "H", "W")}
     assert widths["C"] == 18  # "2025-11-20 15:00" and a margin
     assert widths["H"] == 30  # a question's text wraps in its header rather than widen the column
-    assert 8 <= widths["A"] < widths["S"] <= 60
+    assert 8 <= widths["A"] < widths["W"] <= 60
     summary = book["الملخص"]
     assert summary.freeze_panes == "B2"
     assert [row for row in summary.iter_rows(values_only=True)][:3] == [
@@ -551,7 +553,7 @@ def test_xlsx_in_french_reads_left_to_right(db: Session, workshop: models.Worksh
     book = load(to_xlsx(export_workbook(FRENCH, export_data(db, workshop))))
     sheet = book["Évaluation"]
     assert not sheet.sheet_view.rightToLeft
-    assert sheet["S4"].value == FRENCH_SUGGESTION
+    assert sheet["W4"].value == FRENCH_SUGGESTION
     assert sheet["H1"].alignment.wrap_text
     assert sheet["B8"].value == "pas commencé" and sheet["B9"].value == "échec de l’envoi"
     assert book["Enquête de suivi"]["D3"].value == local(18, 10, 32, 7, month=12)

@@ -29,7 +29,7 @@ from bot.storage import models
 from bot.storage.engine import DbSession
 from telegram_sim import FakeUser
 from telegram_sim.client import FakeChat, FakeGroup, channel_post
-from tests.conversation import ORGANISER_ID, new_workshop, option, question_text, say, tap
+from tests.conversation import ORGANISER_ID, answer_evaluation_until, new_workshop, option, say, tap
 from tests.test_bad_input import closed_workshop_with
 
 FR, AR = translator("fr"), translator("ar")
@@ -60,14 +60,10 @@ def answers_of(session_factory: Callable[[], DbSession], user_id: int) -> list[t
 
 
 async def finish_evaluation(live: LiveBot, claire: FakeUser) -> None:
-    """Claire (fr) answers every question of the evaluation, the last one in words."""
-    await tap(live, claire, option("useful_aspects", "rights", "fr"))
-    await tap(live, claire, "✓ Confirmer (1)")
-    for label in ["4", "4", "4", option("trainers", "average", "fr"), option("expectations", "no", "fr"),
-                  option("gain", "not_much", "fr"), "2", "2", "Non", "Non", "Non"]:
-        await tap(live, claire, label)
-    assert question_text("suggestions", "fr") in claire.last.text
+    """Claire (fr) answers every question of the evaluation, the suggestions in words."""
+    await answer_evaluation_until(live, claire, "suggestions")
     await say(live, claire, "Plus d’exercices")
+    await answer_evaluation_until(live, claire)  # the commitments: skipped
     assert claire.last.text.startswith("Merci")
 
 
@@ -147,11 +143,7 @@ async def test_nul_bytes_and_control_characters(live: LiveBot, organiser: FakeUs
     assert await say(live, amina, "/start ab\x00c") == [texts.join_not_found(AR)]
     code = await closed_workshop_with(live, organiser, claire)
     assert code
-    await tap(live, claire, option("useful_aspects", "rights", "fr"))
-    await tap(live, claire, "✓ Confirmer (1)")
-    for label in ["4", "4", "4", option("trainers", "average", "fr"), option("expectations", "no", "fr"),
-                  option("gain", "not_much", "fr"), "2", "2", "Non", "Non", "Non"]:
-        await tap(live, claire, label)
+    await answer_evaluation_until(live, claire, "suggestions")
     assert await say(live, claire, "\x00\x00") == [texts.empty_text(FR)]
     await say(live, claire, "Plus\x00 d’exercices\nmerci")
     assert answers_of(live.session, 200)[-1][5] == "Plus d’exercices\nmerci"

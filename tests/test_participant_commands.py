@@ -92,7 +92,7 @@ async def test_late_joiner_gets_the_questionnaire_after_the_profile(live: LiveBo
     await tap(live, late, option("gender", "man", "ar", PROFILE))
     texts = [m.text for m in late.messages]
     assert any(text.startswith("شكرًا لك! إليك استبيان التقييم.\n\nإجاباتك\n✓ ") for text in texts)  # with the summary
-    assert late.last.text.startswith("السؤال 1 من 13")
+    assert late.last.text.startswith("السؤال 1 من 18")
 
 
 async def test_close_of_a_big_room_respects_rate_limits_and_429(session_factory: type[DbSession]) -> None:
@@ -108,7 +108,7 @@ async def test_close_of_a_big_room_respects_rate_limits_and_429(session_factory:
         replies = await say(live, organiser, f"/close {code}")
         assert replies[-1].startswith("Le questionnaire a été envoyé à 12 participants.\n📈 Questionnaire complété par 0 sur 12 participants")
         for person in people:
-            assert person.last.text.startswith(("السؤال 1 من 13", "Question 1 sur 13"))
+            assert person.last.text.startswith(("السؤال 1 من 18", "Question 1 sur 18"))
         assert any(call.status == 429 for call in live.server.calls)
 
 

@@ -287,8 +287,9 @@ def test_explicit_tags_are_refused_with_their_lines() -> None:
 
 BUILT_IN_HASHES = {
     QuestionnaireKind.PROFILE: "5fce220f12d1be88ef29c4a5ed65c738d44ef6665c5aec7143b8f47bedbea9b0",
-    QuestionnaireKind.EVALUATION: "0437a970d246f9621a4aae0cae028351b373f4765bc56eac94ed734dc55fbb81",
+    QuestionnaireKind.EVALUATION: "a655ed38b64a4953dcd5c28262cb3989b0deddd3f3040acd146fad0787d3a2a7",  # + before → after, + commitments
     QuestionnaireKind.FOLLOWUP: "a68cd32e65b13671f633a8d90b9a579b88693d6cb6ccb8d9651c05009b25b914",
+    QuestionnaireKind.PRE: "29162a4fb5c0504e7082578be3ee04ec537a339f229db650a4c1e5d14d9f39ec",
 }
 
 

@@ -106,7 +106,12 @@ def test_default_evaluation_is_the_rabat_form() -> None:
         ("apply", QuestionType.YESNO),
         ("more_workshops", QuestionType.YESNO),
         ("recommend", QuestionType.YESNO),
+        ("knowledge_before", QuestionType.RATING),
+        ("knowledge_now", QuestionType.RATING),
+        ("skills_before", QuestionType.RATING),
+        ("skills_now", QuestionType.RATING),
         ("suggestions", QuestionType.TEXT),
+        ("commitments", QuestionType.COMMITMENTS),
     ]
     by_id = {q.id: q for q in questions}
     assert by_id["useful_aspects"].option_ids() == (
@@ -126,7 +131,7 @@ def test_default_evaluation_is_the_rabat_form() -> None:
     assert by_id["apply"].option_ids() == ("yes", "no", "maybe")
     assert by_id["more_workshops"].option_ids() == ("yes", "no", "maybe")
     assert by_id["recommend"].option_ids() == ("yes", "no")
-    assert [q.id for q in questions if q.optional] == ["suggestions"]
+    assert [q.id for q in questions if q.optional] == ["suggestions", "commitments"]
     assert by_id["gain"].option("not_much") is not None
     assert by_id["gain"].option("not_much").text.ar == "لم أستفد كثيرًا"  # typo fixed
 
@@ -249,7 +254,7 @@ def test_unknown_type() -> None:
 def test_unknown_type_without_a_close_match() -> None:
     problem = broken("type: rating", "type: slider")
     assert problem.english() == (
-        "Unknown type “slider”; the types are: rating, choice, yesno, yesnomaybe, multi, text, note."
+        "Unknown type “slider”; the types are: rating, choice, yesno, yesnomaybe, multi, text, commitments, note."
     )
 
 

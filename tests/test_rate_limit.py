@@ -548,7 +548,8 @@ def add_participants_owing_the_evaluation(live: LiveBot, code: str, count: int) 
             models.Participant.workshop_id == workshop.id, models.Participant.user_id.in_(ids))).all()
         db.execute(insert(models.Response), [
             {"participant_id": pid, "questionnaire_id": workshop.evaluation_questionnaire_id,
-             "kind": QuestionnaireKind.EVALUATION.value, "status": ResponseStatus.IN_PROGRESS.value,
+             "kind": QuestionnaireKind.EVALUATION.value, "session_number": 1,
+             "status": ResponseStatus.IN_PROGRESS.value,
              "current_index": pid % 5, "send_attempts": 0, "created_at": now, "started_at": now,
              "touched_at": now} for pid in participant_ids])
         db.commit()

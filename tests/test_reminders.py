@@ -30,7 +30,7 @@ from bot.simulation.live_bot import LiveBot
 from bot.storage.engine import DbSession
 from bot.storage.models import Delivery, User
 from telegram_sim import FakeUser
-from tests.conversation import ORGANISER_ID, new_workshop, option, say, tap
+from tests.conversation import ORGANISER_ID, answer_evaluation_until, new_workshop, option, say, tap
 
 FOLLOWUP = QuestionnaireKind.FOLLOWUP
 
@@ -90,8 +90,10 @@ async def answer_everything_in_french(live: LiveBot, person: FakeUser) -> None:
     await tap(live, person, option("useful_aspects", "real_cases", "fr"))
     await tap(live, person, "✓ Confirmer (1)")
     for label in ["4", "3", "5", option("trainers", "very_good", "fr"), option("expectations", "partly", "fr"),
-                  option("gain", "new_ideas", "fr"), "3", "4", "Oui", "Non", "Non", "Passer ▶"]:
+                  option("gain", "new_ideas", "fr"), "3", "4", "Oui", "Non", "Non"]:
         await tap(live, person, label)
+    await answer_evaluation_until(live, person, "commitments")  # before → after, suggestions skipped
+    await tap(live, person, "Passer ▶")  # no commitment: the follow-up is the plain one
     assert person.last.text.startswith("Merci, vos réponses sont enregistrées")
 
 
@@ -114,11 +116,11 @@ async def test_reminders_reach_only_those_who_have_not_finished_on_time(live: Li
     await live.advance(seconds(0.1))  # 2 s: the first round goes out, on time
     assert reminders_to(claire) == []  # she finished: no reminder
     # Amina began: the "finish" wording, in Arabic; Omar never started: the "start" wording.
-    assert reminders_to(amina) == ["⏰ أجبت عن 1 من أصل 13 سؤالًا حول «Atelier Open Data — Rabat».\n"
+    assert reminders_to(amina) == ["⏰ أجبت عن 1 من أصل 18 سؤالًا حول «Atelier Open Data — Rabat».\n"
                                    "اضغط «أكمل» لاستئناف الإجابة من حيث توقفت."]
     assert amina.last.button_labels == ["◀ أكمل", "🔕 إيقاف التذكيرات"]
     assert reminders_to(omar) == [f"⏰ Il nous manque encore votre avis sur «{NBSP}Atelier Open Data — Rabat{NBSP}»{NBSP}: "
-                                  f"13 petites questions.\nAppuyez sur «{NBSP}Commencer{NBSP}» quand vous avez un moment."]
+                                  f"18 petites questions.\nAppuyez sur «{NBSP}Commencer{NBSP}» quand vous avez un moment."]
     assert omar.last.button_labels == ["▶ Commencer", "🔕 Désactiver les rappels"]
 
     # The organiser hears how it went.
@@ -128,7 +130,7 @@ async def test_reminders_reach_only_those_who_have_not_finished_on_time(live: Li
     # Amina taps the first button: her current question comes back, exactly where she stopped.
     await tap(live, amina, "◀ أكمل")
     assert amina.last.text.startswith("✓ ")  # her last answer recalled above it
-    assert "\n\nالسؤال 2 من 13\n\n" in amina.last.text and amina.last.button_labels[:5] == ["1", "2", "3", "4", "5"]
+    assert "\n\nالسؤال 2 من 18\n\n" in amina.last.text and amina.last.button_labels[:5] == ["1", "2", "3", "4", "5"]
     # Omar turns reminders off with one tap.
     await tap(live, omar, "🔕 Désactiver les rappels")
     assert omar.last.text == "🔕 Rappels désactivés. Envoyez /reminders on pour les réactiver."

@@ -195,7 +195,7 @@ def test_a_due_reminder_targets_only_those_who_have_not_finished(
     assert [(s.purpose, s.targets) for s in started] == [(SendPurpose.REMINDER, 2)]
     ids = dispatch.claim_deliveries(db, next_day, "w1", 10)
     jobs = [dispatch.prepare_reminder(db, i, "w1", next_day) for i in ids]
-    assert sorted((j.chat_id, j.answered, j.total) for j in jobs if j) == [(101, 6, 13), (102, 0, 13)]
+    assert sorted((j.chat_id, j.answered, j.total) for j in jobs if j) == [(101, 6, 18), (102, 0, 18)]
     assert dispatch.claim_due_sends(db, next_day, "w2", POLICY) == []  # started once
 
 

@@ -182,7 +182,7 @@ async def test_a_comparison_answers_where_it_was_asked(live: LiveBot, organiser:
     await live.settle()
     private = organiser.new_messages()
     assert any(m.kind == "text" and m.text.startswith("📊 Jam A · Jam B") for m in private)
-    assert len([m for m in private if m.kind == "photo"]) == 12
+    assert len([m for m in private if m.kind == "photo"]) == 16
     await organiser.send(f"/report {first} {second}")
     await live.settle()
     (report,) = organiser.new_messages()

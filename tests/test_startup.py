@@ -206,7 +206,8 @@ async def test_a_good_start_publishes_the_command_menus(server: FakeBotApi, bots
     assert menu("") == menu("en")  # other Telegram languages: the English menu
     assert "/whoami Show my Telegram id" in menu("")
     organiser_menu = menu("fr", {"chat_id": ORGANISER, "type": "chat"})
-    assert organiser_menu[:3] == ["/new Créer un atelier", "/close Clôturer la session et envoyer le questionnaire",
+    assert organiser_menu[:4] == ["/new Créer un atelier", "/close Clôturer la session et envoyer le questionnaire",
+                                  "/session Les sessions d’un atelier\u202f: les lister ou ajouter la suivante",
                                   "/stats Voir les résultats"]
     assert organiser_menu[-len(menu("fr")):] == menu("fr")
     assert "Traceback" not in bot.stderr

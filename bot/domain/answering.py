@@ -8,14 +8,16 @@ answer.
 
 from __future__ import annotations
 
-from sqlalchemy import inspect, select
+from sqlalchemy import delete, inspect, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from bot.clock import utcnow
 from bot.domain.errors import InvalidAnswer, NothingSelected, StaleQuestion
 from bot.domain.participation import queue_response, workshop_of_response
+from bot.domain.pre_survey import queue_pre_survey
 from bot.domain.questionnaire_store import questionnaire_by_id
+from bot.domain.sessions import evaluation_of, latest_closed
 from bot.domain.typed_text import without_controls
 from bot.questionnaires.model import (
     Question,
@@ -38,6 +40,27 @@ class TooManyChoices(InvalidAnswer):
     def __init__(self, limit: int) -> None:
         super().__init__(limit)
         self.limit = limit
+
+
+class TooManyItems(InvalidAnswer):
+    """A typed item beyond a commitments question's ``max_choices`` (after ◀ Back to it):
+    nothing stored, the participant taps Done."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(limit)
+        self.limit = limit
+
+
+COMMITMENT_MAX_CHARS = 280
+"""The longest commitment one message may carry: "one thing I will do differently" is short,
+and the follow-up quotes it back whole."""
+
+DEFAULT_COMMITMENTS = 3  # a commitments question without ``max`` (the loader sets it anyway)
+
+
+def commitment_items(text: str | None) -> list[str]:
+    """The commitments written so far, as the question's answer keeps them (one per line)."""
+    return [item for item in (text or "").split("\n") if item]
 
 
 class TextTooLong(InvalidAnswer):
@@ -272,6 +295,8 @@ def _drop_hidden(db: Session, response: models.Response, questionnaire: Question
         if question is not None and not questionnaire.shown(question, values):
             response.answers.remove(answer)  # delete-orphan: one DELETE at the flush
             db.delete(answer)
+            if question.type is QuestionType.COMMITMENTS:  # the rows the follow-up would send back
+                db.execute(delete(models.Commitment).where(models.Commitment.response_id == response.id))
     return _values(db, response)
 
 
@@ -300,23 +325,30 @@ def _advance(db: Session, response: models.Response, *, truncated: bool = False)
 
 
 def _owed_after_completion(db: Session, response: models.Response) -> tuple[int, ...]:
-    """Someone who joined after /close gets the evaluation once the profile is done."""
+    """Someone who joined after /close gets the evaluation once the profile is done; before
+    it, the pre-survey when the workshop has one (``pre_survey``)."""
     if response.kind != QuestionnaireKind.PROFILE.value:
         return ()
     workshop = workshop_of_response(db, response)
     if workshop.closed_at is None:
+        pre = queue_pre_survey(db, response.participant_id, workshop)
+        return (pre.id,) if pre is not None else ()
+    session = latest_closed(db, workshop)  # the one that just closed: a late scan of its QR code
+    if session is None:
         return ()
     exists_already = db.scalar(
         select(models.Response.id).where(
             models.Response.participant_id == response.participant_id,
-            models.Response.questionnaire_id == workshop.evaluation_questionnaire_id,
+            models.Response.kind == QuestionnaireKind.EVALUATION.value,
+            models.Response.session_number == session.number,
         )
     )
     if exists_already is not None:
         return ()
     participant = db.get(models.Participant, response.participant_id)
     assert participant is not None
-    owed = queue_response(db, participant, workshop.evaluation_questionnaire_id, QuestionnaireKind.EVALUATION)
+    owed = queue_response(db, participant, evaluation_of(workshop, session), QuestionnaireKind.EVALUATION)
+    owed.session_number = session.number
     db.flush()
     return (owed.id,)
 
@@ -466,15 +498,44 @@ def confirm_selection(db: Session, response: models.Response, index: int) -> Pro
 
 
 def answer_text(db: Session, response: models.Response, index: int, text: str) -> Progress:
-    question = _question(db, response, index, QuestionType.TEXT)
+    question = _question(db, response, index, QuestionType.TEXT, QuestionType.COMMITMENTS)
     text = without_controls(text).strip()
     if not text:
         raise InvalidAnswer("empty text")
+    if question.type is QuestionType.COMMITMENTS:
+        return _add_commitment(db, response, question, index, text)
     if question.max_length is not None and len(text) > question.max_length:
         raise TextTooLong(question.max_length, len(text))
     truncated = len(text) > TEXT_ANSWER_MAX
     _replace_answer(db, response, question, text=text[:TEXT_ANSWER_MAX])
     return _advance(db, response, truncated=truncated)
+
+
+def _add_commitment(db: Session, response: models.Response, question: Question, index: int,
+                    text: str) -> Progress:
+    """One typed commitment: a ``commitments`` row (what the follow-up sends back) and the
+    question's answer, the items one per line (what statistics, exports and the summary
+    read). The question stays current until ``max_choices`` are written (then it moves on by
+    itself) or Done (``keep_answer``)."""
+    item = " ".join(text.split())  # one line: the answer keeps one item per line
+    if len(item) > COMMITMENT_MAX_CHARS:
+        raise TextTooLong(COMMITMENT_MAX_CHARS, len(item))
+    stored = _stored_answer(db, response, question.id)
+    items = [] if stored is None or stored.skipped else commitment_items(stored.text)
+    limit = question.max_choices or DEFAULT_COMMITMENTS
+    if len(items) >= limit:
+        raise TooManyItems(limit)
+    if stored is None or stored.skipped:  # a first item (or after a skip): none of the old rows
+        db.execute(delete(models.Commitment).where(models.Commitment.response_id == response.id))
+    db.add(models.Commitment(response_id=response.id, participant_id=response.participant_id,
+                             position=len(items) + 1, text=item))
+    items.append(item)
+    _replace_answer(db, response, question, text="\n".join(items))
+    if len(items) >= limit:
+        return _advance(db, response)
+    response.touched_at = utcnow()
+    view = view_at(db, response, index, with_previous=False)  # the items so far, not the recap
+    return Progress(answered=view, next=view)
 
 
 def keep_answer(db: Session, response: models.Response, index: int) -> Progress:
@@ -490,6 +551,10 @@ def skip(db: Session, response: models.Response, index: int) -> Progress:
     question = _question(db, response, index, *QuestionType)
     if not question.optional:
         raise InvalidAnswer(f"{question.id} is not optional")
+    if question.type is QuestionType.COMMITMENTS:
+        stored = _stored_answer(db, response, question.id)
+        if stored is not None and not stored.skipped:  # an old Skip under the question: Done is the way on
+            raise InvalidAnswer(f"{question.id} has commitments written")
     _replace_answer(db, response, question, skipped=True)
     return _advance(db, response)
 
@@ -512,6 +577,6 @@ def text_response_awaiting(db: Session, responses: list[models.Response]) -> tup
     """Of a user's open responses (most recent first), the one whose question wants text."""
     for response in responses:
         view = current_view(db, response)
-        if view is not None and view.question.type is QuestionType.TEXT:
+        if view is not None and view.question.type in (QuestionType.TEXT, QuestionType.COMMITMENTS):
             return response, view
     return None

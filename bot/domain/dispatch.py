@@ -18,10 +18,13 @@ from sqlalchemy.orm import Session
 from bot.domain.answering import reminder_figures
 from bot.domain.delivery import delivery_counts
 from bot.domain.errors import RemindTooSoon
+from bot.domain.organisers import results_recipients
 from bot.domain.schedule import SchedulePolicy, plan_reminders, workshop_zone
+from bot.domain.sessions import session_title_for
 from bot.domain.users import mark_blocked
 from bot.questionnaires.model import QuestionnaireKind
 from bot.results.dispatch import ReminderJob, SendSummary, StartedSend
+from bot.results.organisers import Recipient
 from bot.results.statuses import DeliveryStatus, ResponseStatus, SendPurpose, SendStatus
 from bot.storage import models
 from bot.storage.models import Delivery, ScheduledSend
@@ -80,10 +83,10 @@ def claim_due_sends(
         .with_for_update(skip_locked=True)
     ).all()
     started: list[StartedSend] = []
-    latest_round: dict[tuple[int, str], ScheduledSend] = {}
+    latest_round: dict[tuple[int, str, int], ScheduledSend] = {}
     for send in due:
         if send.purpose is SendPurpose.REMINDER and not send.manual:
-            key = (send.workshop_id, send.questionnaire_kind)
+            key = (send.workshop_id, send.questionnaire_kind, send.session_number)
             if key in latest_round:
                 _supersede(latest_round[key], now)
             latest_round[key] = send
@@ -122,10 +125,15 @@ def start_send(
 
 
 def _reminder_targets(
-    db: Session, workshop: models.Workshop, kind: str, reminded_since: datetime
+    db: Session, workshop: models.Workshop, kind: str, reminded_since: datetime, session_number: int = 0
 ) -> list[tuple[int, int]]:
     """(participant id, response id) of everyone who still owes answers and wants reminders,
-    except those reminded since ``reminded_since`` (a /remind shortly before a planned round)."""
+    except those reminded since ``reminded_since`` (a /remind shortly before a planned round).
+    An evaluation round reminds its session's evaluation only."""
+    if kind == QuestionnaireKind.EVALUATION.value and session_number:
+        scope = (models.Response.kind == kind, models.Response.session_number == session_number)
+    else:
+        scope = (models.Response.questionnaire_id == questionnaire_id_of(workshop, kind),)
     recently_reminded = select(Delivery.response_id).where(
         Delivery.status == DeliveryStatus.SENT, Delivery.sent_at >= reminded_since
     )
@@ -135,7 +143,7 @@ def _reminder_targets(
         .join(models.User, models.User.id == models.Participant.user_id)
         .where(
             models.Participant.workshop_id == workshop.id,
-            models.Response.questionnaire_id == questionnaire_id_of(workshop, kind),
+            *scope,
             models.Response.status == ResponseStatus.IN_PROGRESS,
             models.User.blocked_bot.is_(False),
             models.User.reminders_enabled.is_(True),
@@ -150,7 +158,7 @@ def _queue_reminders(
     db: Session, send: ScheduledSend, workshop: models.Workshop, now: datetime, policy: SchedulePolicy
 ) -> int:
     gap = timedelta(0) if send.manual else min_gap_between_reminders(policy)
-    targets = _reminder_targets(db, workshop, send.questionnaire_kind, now - gap)
+    targets = _reminder_targets(db, workshop, send.questionnaire_kind, now - gap, send.session_number)
     if targets:
         db.execute(
             Delivery.__table__.insert(),
@@ -193,7 +201,7 @@ def _queue_followups(db: Session, workshop: models.Workshop, now: datetime) -> i
 
 def remind_now(
     db: Session, workshop: models.Workshop, kind: str, notify_chat_id: int, language: str | None,
-    now: datetime, worker: str, policy: SchedulePolicy,
+    now: datetime, worker: str, policy: SchedulePolicy, session_number: int = 0,
 ) -> StartedSend:
     """``/remind``: a reminder round that starts at once (no quiet hours: someone asked).
 
@@ -209,7 +217,7 @@ def remind_now(
         raise RemindTooSoon(last + MANUAL_REMINDER_GAP)
     send = ScheduledSend(
         workshop_id=workshop.id, purpose=SendPurpose.REMINDER, questionnaire_kind=kind, manual=True,
-        quiet_hours=False, due_at=now, notify_chat_id=notify_chat_id, notify_language=language,
+        session_number=session_number, quiet_hours=False, due_at=now, notify_chat_id=notify_chat_id, notify_language=language,
     )
     db.add(send)
     db.flush()
@@ -291,6 +299,7 @@ def prepare_reminder(
         delivery_id=delivery.id, chat_id=user.id, language=user.language, response_id=response.id,
         workshop_title=workshop.title, questionnaire_kind=response.kind,
         answered=answered, total=total,
+        session_title=session_title_for(db, workshop, response.session_number) if response.session_number else None,
     )
 
 
@@ -368,6 +377,8 @@ def finish_sends(db: Session, now: datetime) -> list[SendSummary]:
             workshop_title=workshop.title, sent=sent, blocked=blocked, failed=failed,
             notify_chat_id=send.notify_chat_id or workshop.group_chat_id or workshop.created_by,
             notify_language=send.notify_language or (creator.language if creator else None),
+            recipients=tuple(results_recipients(db, workshop, Recipient(send.notify_chat_id, send.notify_language)
+                                                if send.notify_chat_id else None)),
         ))
     return summaries
 

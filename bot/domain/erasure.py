@@ -24,6 +24,8 @@ def delete_participations(db: Session, which: ColumnElement[bool]) -> list[int]:
     quiet = {"synchronize_session": False}
     db.execute(delete(models.AnswerOption).where(models.AnswerOption.answer_id.in_(answers)), execution_options=quiet)
     db.execute(delete(models.Answer).where(models.Answer.response_id.in_(responses)), execution_options=quiet)
+    db.execute(delete(models.Commitment).where(models.Commitment.participant_id.in_(participants)),
+               execution_options=quiet)
     db.execute(delete(models.Delivery).where(models.Delivery.participant_id.in_(participants)), execution_options=quiet)
     db.execute(delete(models.Response).where(models.Response.participant_id.in_(participants)), execution_options=quiet)
     db.execute(delete(models.Participant).where(which), execution_options=quiet)

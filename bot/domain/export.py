@@ -12,11 +12,13 @@ not. No words here: statuses are ``ExportStatus`` values, answers the stored val
 questionnaire and never touched it is ``NOT_STARTED`` and has no start time.
 
 Loading takes three queries whatever the number of participants: the questionnaires,
-the participants with their responses, and the answers with their options.
+the participants with their responses, and the answers with their options (plus one
+for the workshop's sessions: which session's evaluation, and each one's response rate).
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -24,7 +26,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.domain.commitments import barrier_question, export_commitments
 from bot.domain.questionnaire_store import as_model
+from bot.domain.sessions import SessionNotFound, evaluation_of, sessions_of
 from bot.questionnaires.model import Questionnaire, QuestionnaireKind
 from bot.results.export import (
     ExportAnswer,
@@ -33,6 +37,7 @@ from bot.results.export import (
     ExportResponse,
     ExportStatus,
 )
+from bot.results.sessions import SessionFigures
 from bot.results.stats import hidden_keys
 from bot.results.statuses import ResponseStatus
 from bot.storage import models
@@ -57,17 +62,32 @@ class _Participant:
     responses: dict[int, Any] = field(default_factory=dict)  # questionnaire id → response row
 
 
-def export_data(db: Session, workshop: models.Workshop, *, timezone: str = DEFAULT_TIMEZONE) -> ExportData:
-    """The export of ``workshop``, its dates to be written in ``timezone`` (the workshop's)."""
-    forms = _questionnaires(db, workshop)
+def export_data(
+    db: Session, workshop: models.Workshop, *, timezone: str = DEFAULT_TIMEZONE, session: int | None = None
+) -> ExportData:
+    """The export of ``workshop``, its dates to be written in ``timezone`` (the workshop's).
+
+    Its evaluation is one session's: ``session`` (``/export CODE s2``), else the latest
+    closed one (a one-session workshop: its evaluation, as always); the summary sheet
+    gives every session's response rate when there are several."""
+    sessions = sessions_of(db, workshop)  # the one query sessions add
+    closed = [s for s in sessions if s.closed_at is not None]
+    chosen = next((s for s in sessions if s.number == session), None) if session else (closed or sessions)[-1]
+    if chosen is None:
+        raise SessionNotFound(session or 0, workshop.join_code)
+    evaluation_id = evaluation_of(workshop, chosen)
+    forms = _questionnaires(db, workshop, evaluation_id)
     profile = forms[workshop.profile_questionnaire_id]
     sent = {
-        QuestionnaireKind.EVALUATION: workshop.evaluation_questionnaire_id,
+        QuestionnaireKind.EVALUATION: evaluation_id,
         QuestionnaireKind.FOLLOWUP: workshop.followup_questionnaire_id,
     }
     answers = _answers_by_response(db, workshop)
     participants = []
-    for number, participant in enumerate(_participants(db, workshop), start=1):
+    found, received, completed = _participants(db, workshop, chosen.number)
+    every_session = tuple(SessionFigures(s.number, s.title, s.closed_at, received[s.number], completed[s.number])
+                          for s in sessions)
+    for number, participant in enumerate(found, start=1):
         profile_row = participant.responses.get(workshop.profile_questionnaire_id)
         participants.append(ExportParticipant(
             pseudonym=f"P{number:02d}",
@@ -83,6 +103,10 @@ def export_data(db: Session, workshop: models.Workshop, *, timezone: str = DEFAU
         profile=profile,
         questionnaires=tuple(forms[qid] for qid in sent.values()),
         participants=_coarsened(profile, participants),
+        sessions=every_session if len(every_session) > 1 else (),
+        session=next((f for f in every_session if f.number == chosen.number), None) if len(every_session) > 1 else None,
+        commitments=export_commitments(db, workshop),
+        barrier_question=barrier_question(forms[workshop.followup_questionnaire_id]),
     )
 
 
@@ -159,18 +183,21 @@ def _answers(questionnaire: Questionnaire, answers: Answers, row: Any) -> dict[s
 # --- the three queries -------------------------------------------------------------------
 
 
-def _questionnaires(db: Session, workshop: models.Workshop) -> dict[int, Questionnaire]:
+def _questionnaires(db: Session, workshop: models.Workshop, evaluation_id: int) -> dict[int, Questionnaire]:
     ids = {
         workshop.profile_questionnaire_id,
-        workshop.evaluation_questionnaire_id,
+        evaluation_id,
         workshop.followup_questionnaire_id,
     }
     rows = db.scalars(select(models.Questionnaire).where(models.Questionnaire.id.in_(ids)))
     return {row.id: as_model(row) for row in rows}
 
 
-def _participants(db: Session, workshop: models.Workshop) -> list[_Participant]:
-    """Participants in join order, each with their response rows by questionnaire id."""
+def _participants(
+    db: Session, workshop: models.Workshop, session_number: int
+) -> tuple[list[_Participant], Counter[int], Counter[int]]:
+    """Participants in join order, each with their response rows by questionnaire id (of the
+    evaluations, that session's only), and each session's evaluations owed and completed."""
     rows = db.execute(
         select(
             models.Participant.id.label("participant_id"),
@@ -180,6 +207,8 @@ def _participants(db: Session, workshop: models.Workshop) -> list[_Participant]:
             models.Response.status,
             models.Response.started_at,
             models.Response.completed_at,
+            models.Response.kind,
+            models.Response.session_number,
         )
         .join(models.User, models.User.id == models.Participant.user_id)
         .outerjoin(models.Response, models.Response.participant_id == models.Participant.id)
@@ -187,11 +216,19 @@ def _participants(db: Session, workshop: models.Workshop) -> list[_Participant]:
         .order_by(models.Participant.joined_at, models.Participant.id)
     )
     participants: dict[int, _Participant] = {}
+    received: Counter[int] = Counter()
+    completed: Counter[int] = Counter()
     for row in rows:
         participant = participants.setdefault(row.participant_id, _Participant(bool(row.blocked_bot)))
-        if row.id is not None:
-            participant.responses[row.questionnaire_id] = row
-    return list(participants.values())
+        if row.id is None:
+            continue
+        if row.kind == QuestionnaireKind.EVALUATION.value:
+            received[row.session_number] += 1
+            completed[row.session_number] += row.status == ResponseStatus.COMPLETED
+            if row.session_number != session_number:
+                continue
+        participant.responses[row.questionnaire_id] = row
+    return list(participants.values()), received, completed
 
 
 def _answers_by_response(db: Session, workshop: models.Workshop) -> Answers:

@@ -79,7 +79,7 @@ def pending_responses_of(db: Session, user_id: int) -> list[models.Response]:
         .where(models.Participant.user_id == user_id, models.Response.status == ResponseStatus.PENDING)
         .order_by(models.Response.id)
     ).all()
-    order = {QuestionnaireKind.PROFILE.value: 0, QuestionnaireKind.EVALUATION.value: 1}
+    order = {QuestionnaireKind.PROFILE.value: 0, QuestionnaireKind.PRE.value: 1, QuestionnaireKind.EVALUATION.value: 2}
     return sorted(rows, key=lambda r: (order.get(r.kind, 2), r.id))
 
 

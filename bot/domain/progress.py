@@ -18,16 +18,24 @@ from bot.storage import models
 FOLLOW_FOR = timedelta(days=1)
 
 
-def track(db: Session, workshop: models.Workshop, chat_id: int, message_id: int, language: str | None, text: str) -> None:
-    """Follow this message from now on; earlier progress messages of the workshop stop."""
+def track(db: Session, workshop: models.Workshop, chat_id: int, message_id: int, language: str | None, text: str,
+          *, stop_earlier: bool = True) -> None:
+    """Follow this message from now on; earlier progress messages of the workshop stop
+    (``stop_earlier=False``: one close's messages to several organisers, after ``stop_tracking``)."""
+    if stop_earlier:
+        stop_tracking(db, workshop)
+    db.add(models.ProgressMessage(workshop_id=workshop.id, chat_id=chat_id, message_id=message_id,
+                                  language=language, text=text))
+    db.flush()
+
+
+def stop_tracking(db: Session, workshop: models.Workshop) -> None:
+    """Earlier progress messages of the workshop are no longer edited (a new /close has its own)."""
     db.execute(
         update(models.ProgressMessage)
         .where(models.ProgressMessage.workshop_id == workshop.id, models.ProgressMessage.finished_at.is_(None))
         .values(finished_at=utcnow())
     )
-    db.add(models.ProgressMessage(workshop_id=workshop.id, chat_id=chat_id, message_id=message_id,
-                                  language=language, text=text))
-    db.flush()
 
 
 def active(db: Session) -> list[tuple[models.ProgressMessage, models.Workshop]]:

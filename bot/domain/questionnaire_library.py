@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from bot.domain.errors import DomainError, FollowupAlreadySent
 from bot.domain.questionnaire_store import as_model, store_questionnaire, stored_row
 from bot.domain.schedule import followup_send
+from bot.domain.sessions import current_session, has_several_sessions
 from bot.questionnaires.loader import default_questionnaire
 from bot.questionnaires.model import Questionnaire, QuestionnaireKind
 from bot.results.questionnaire_library import LibraryEntry, Slot, SlotSet, Upload
@@ -55,7 +56,8 @@ def built_in() -> dict[str, Questionnaire]:
 def add_upload(db: Session, owner_id: int, questionnaire: Questionnaire) -> Upload:
     """Store an organiser's file: a new row (the next version of its key), or the row that
     already holds exactly this file for them."""
-    if questionnaire.key in built_in() or questionnaire.key == default_questionnaire(QuestionnaireKind.PROFILE).key:
+    if questionnaire.key in built_in() or questionnaire.key in (
+            default_questionnaire(QuestionnaireKind.PROFILE).key, default_questionnaire(QuestionnaireKind.PRE).key):
         raise ReservedKey(questionnaire.key)
     existing = stored_row(db, questionnaire, owner_id)
     if existing is not None:
@@ -107,7 +109,9 @@ def library(db: Session, owner_id: int) -> list[LibraryEntry]:
 def set_questionnaire(db: Session, workshop: models.Workshop, owner_id: int, key: str, slot: Slot) -> SlotSet:
     """``/questionnaire CODE key [followup]``: the workshop's evaluation (or follow-up) is now
     the latest version of ``key`` (the organiser's own, else built in). Refused once that
-    questionnaire went out: the evaluation at /close, the follow-up once its send started."""
+    questionnaire went out: the evaluation at /close, the follow-up once its send started.
+    With several sessions, the evaluation set is the open current session's own (the
+    workshop's stays the default of sessions added later)."""
     source = _latest_row(db, owner_id, key)
     if slot is Slot.EVALUATION and workshop.closed_at is not None:
         raise WorkshopClosed(workshop.join_code)
@@ -118,8 +122,10 @@ def set_questionnaire(db: Session, workshop: models.Workshop, owner_id: int, key
     row = source
     if questionnaire.kind is not kind:  # the slot decides: a copy of this version with its kind
         row = store_questionnaire(db, replace(questionnaire, kind=kind), source.owner_id, version=source.version)
-    if slot is Slot.EVALUATION:
-        workshop.evaluation_questionnaire_id = row.id
+    if slot is Slot.EVALUATION and has_several_sessions(db, workshop):
+        current_session(db, workshop).evaluation_questionnaire_id = row.id  # this session's; later ones: the workshop's
+    elif slot is Slot.EVALUATION:
+        workshop.evaluation_questionnaire_id = row.id  # session 1 follows the workshop's
     else:
         workshop.followup_questionnaire_id = row.id
     db.flush()

@@ -18,7 +18,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from bot.domain.erasure import delete_participations, delete_users_left_alone
-from bot.domain.schedule import followup_send
+from bot.domain.schedule import followup_send, last_close
 from bot.results.privacy import KeptFigures, RetentionNotice
 from bot.results.statuses import ResponseStatus, SendStatus
 from bot.storage import models
@@ -28,11 +28,12 @@ NOTICE = timedelta(days=7)
 
 
 def retention_start(db: Session, workshop: models.Workshop) -> datetime:
-    """The moment RETENTION counts from: the follow-up survey, else the close, else the creation."""
+    """The moment RETENTION counts from: the follow-up survey, else the latest session's close
+    (a next session may be open), else the creation."""
     send = followup_send(db, workshop)
     if send is not None and send.status is not SendStatus.CANCELLED:
         return send.started_at or send.due_at
-    return workshop.closed_at or workshop.created_at
+    return last_close(db, workshop) or workshop.created_at
 
 
 def deletion_date(db: Session, workshop: models.Workshop, retention: timedelta) -> datetime:

@@ -13,11 +13,12 @@ from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from bot.domain.durations import parse_duration_text
 from bot.domain.errors import BadWhen, FollowupAlreadySent, NotClosed, WhenInThePast
 from bot.domain.quiet_hours import EXACT_BELOW, QuietHours
+from bot.domain.sessions import latest_closed
 from bot.questionnaires.model import QuestionnaireKind
 from bot.results.statuses import SendPurpose, SendStatus
 from bot.storage import models
@@ -57,16 +58,18 @@ def due_after(base: datetime, delay: timedelta, zone: ZoneInfo, quiet: QuietHour
 
 
 def plan_reminders(
-    db: Session, workshop: models.Workshop, kind: QuestionnaireKind, base: datetime, policy: SchedulePolicy
+    db: Session, workshop: models.Workshop, kind: QuestionnaireKind, base: datetime, policy: SchedulePolicy,
+    session_number: int = 0,
 ) -> list[ScheduledSend]:
-    """One reminder round per configured delay after ``base`` (when the questionnaire went out)."""
+    """One reminder round per configured delay after ``base`` (when the questionnaire went out);
+    an evaluation's rounds remind only that session's evaluation (``session_number``)."""
     zone = workshop_zone(workshop, policy)
     planned = []
     for number, seconds in enumerate(policy.reminder_delays, start=1):
         due, quiet = due_after(base, timedelta(seconds=seconds), zone, policy.quiet_hours)
         send = ScheduledSend(
             workshop_id=workshop.id, purpose=SendPurpose.REMINDER, questionnaire_kind=kind.value,
-            round=number, due_at=due, quiet_hours=quiet,
+            session_number=session_number, round=number, due_at=due, quiet_hours=quiet,
         )
         db.add(send)
         planned.append(send)
@@ -74,17 +77,30 @@ def plan_reminders(
     return planned
 
 
-def plan_after_close(db: Session, workshop: models.Workshop, policy: SchedulePolicy, now: datetime) -> None:
-    """At the first /close: the evaluation's reminder rounds and the follow-up survey."""
-    if db.scalar(select(ScheduledSend.id).where(ScheduledSend.workshop_id == workshop.id).limit(1)):
-        return  # planned by an earlier /close
-    plan_reminders(db, workshop, QuestionnaireKind.EVALUATION, now, policy)
+def plan_after_close(
+    db: Session, workshop: models.Workshop, policy: SchedulePolicy, now: datetime, session_number: int = 1
+) -> None:
+    """At a session's first /close: its evaluation's reminder rounds, and the follow-up
+    survey planned (or, while it has not gone out, moved) FOLLOWUP_DELAY after this close:
+    the follow-up asks about the whole workshop, so it waits for its last session. One
+    cancelled with ``/followup CODE off`` stays cancelled."""
+    if db.scalar(select(ScheduledSend.id).where(
+        ScheduledSend.workshop_id == workshop.id, ScheduledSend.manual.is_(False),
+        ScheduledSend.questionnaire_kind == QuestionnaireKind.EVALUATION.value,
+        ScheduledSend.session_number == session_number,
+    ).limit(1)):
+        return  # planned by an earlier /close of this session
+    plan_reminders(db, workshop, QuestionnaireKind.EVALUATION, now, policy, session_number)
     due, quiet = due_after(now, timedelta(seconds=policy.followup_delay), workshop_zone(workshop, policy),
                            policy.quiet_hours)
-    db.add(ScheduledSend(
-        workshop_id=workshop.id, purpose=SendPurpose.FOLLOWUP,
-        questionnaire_kind=QuestionnaireKind.FOLLOWUP.value, due_at=due, quiet_hours=quiet,
-    ))
+    planned = followup_send(db, workshop)
+    if planned is None:
+        db.add(ScheduledSend(
+            workshop_id=workshop.id, purpose=SendPurpose.FOLLOWUP,
+            questionnaire_kind=QuestionnaireKind.FOLLOWUP.value, due_at=due, quiet_hours=quiet,
+        ))
+    elif planned.status is SendStatus.PLANNED:
+        planned.due_at, planned.quiet_hours = due, quiet
     db.flush()
 
 
@@ -106,16 +122,17 @@ def questionnaire_to_remind(db: Session, workshop: models.Workshop) -> Questionn
     return QuestionnaireKind.EVALUATION
 
 
-def upcoming_reminders(db: Session, workshop: models.Workshop) -> list[ScheduledSend]:
-    return list(db.scalars(
-        select(ScheduledSend)
-        .where(
-            ScheduledSend.workshop_id == workshop.id,
-            ScheduledSend.purpose == SendPurpose.REMINDER,
-            ScheduledSend.status == SendStatus.PLANNED,
-        )
-        .order_by(ScheduledSend.due_at)
-    ).all())
+def upcoming_reminders(db: Session, workshop: models.Workshop, session_number: int | None = None) -> list[ScheduledSend]:
+    """The planned reminder rounds of a workshop, or of one of its sessions (what /close of
+    that session announces: another session's rounds are not this one's)."""
+    query = select(ScheduledSend).where(
+        ScheduledSend.workshop_id == workshop.id,
+        ScheduledSend.purpose == SendPurpose.REMINDER,
+        ScheduledSend.status == SendStatus.PLANNED,
+    )
+    if session_number is not None:
+        query = query.where(ScheduledSend.session_number == session_number)
+    return list(db.scalars(query.order_by(ScheduledSend.due_at)).all())
 
 
 def parse_when(
@@ -126,7 +143,9 @@ def parse_when(
 
     Returns the moment and whether quiet hours apply. Raises ``BadWhen``, ``WhenInThePast``.
     """
-    if workshop.closed_at is None:
+    db = object_session(workshop)
+    closed_at = last_close(db, workshop) if db is not None else workshop.closed_at
+    if closed_at is None:
         raise NotClosed()
     zone = workshop_zone(workshop, policy)
     text = text.strip()
@@ -142,7 +161,7 @@ def parse_when(
         seconds = parse_duration_text(text)  # 14d, 14j, 4sem, 14 يوم…
         if seconds is None or seconds <= 0 or seconds > MAX_AHEAD.total_seconds():
             raise BadWhen(text)  # 99999999999w would overflow timedelta and datetime
-        when, quiet = due_after(workshop.closed_at, timedelta(seconds=seconds), zone, policy.quiet_hours)
+        when, quiet = due_after(closed_at, timedelta(seconds=seconds), zone, policy.quiet_hours)
     if when <= now:
         raise WhenInThePast(when)
     if when - now > MAX_AHEAD:  # 9999-12-31 is a typo, and in UTC it may not even exist
@@ -150,8 +169,17 @@ def parse_when(
     return when, quiet
 
 
+def last_close(db: Session, workshop: models.Workshop) -> datetime | None:
+    """When the latest closed session closed (the workshop's ``closed_at`` is None again while
+    a next session is open, but its follow-up stays planned from this moment)."""
+    if workshop.closed_at is not None:
+        return workshop.closed_at
+    closed = latest_closed(db, workshop)
+    return closed.closed_at if closed is not None else None
+
+
 def _changeable_followup(db: Session, workshop: models.Workshop) -> ScheduledSend | None:
-    if workshop.closed_at is None:
+    if last_close(db, workshop) is None:
         raise NotClosed()
     send = followup_send(db, workshop)
     if send is not None and send.status in (SendStatus.RUNNING, SendStatus.DONE):

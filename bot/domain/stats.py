@@ -17,6 +17,7 @@ from sqlalchemy import ColumnElement, Select, Subquery, func, select
 from sqlalchemy.orm import Session
 
 from bot.domain.questionnaire_store import questionnaire_by_id
+from bot.domain.sessions import evaluation_ids, session_figures
 from bot.questionnaires.model import Question, Questionnaire, QuestionType
 from bot.results.stats import (
     NOT_STATED,
@@ -44,7 +45,7 @@ class NotComparable(ValueError):
 _Key = tuple[int, str | None, str]  # (workshop id, profile group, question id)
 
 
-def _profile_choices(workshops: Sequence[models.Workshop], breakdown: Breakdown) -> Select[tuple[int, str]]:
+def profile_choices(workshops: Sequence[models.Workshop], breakdown: Breakdown) -> Select[tuple[int, str]]:
     """participant id → the option they chose for the profile question (if any)."""
     return (
         select(models.Response.participant_id.label("participant_id"), models.AnswerOption.option_id.label("choice"))
@@ -58,7 +59,8 @@ def _profile_choices(workshops: Sequence[models.Workshop], breakdown: Breakdown)
 
 
 def _answers(
-    workshops: Sequence[models.Workshop], questionnaire_ids: Sequence[int], breakdown: Breakdown | None
+    workshops: Sequence[models.Workshop], questionnaire_ids: Sequence[int], breakdown: Breakdown | None,
+    session: int | None = None,
 ) -> tuple[Subquery, list[ColumnElement[Any]]]:
     """Answers given in these workshops to this questionnaire, and the columns that split them.
 
@@ -71,6 +73,7 @@ def _answers(
     in_scope = (
         models.Participant.workshop_id.in_([w.id for w in workshops]),
         models.Response.questionnaire_id.in_(questionnaire_ids),
+        *_in_session(session),
     )
     if len(workshops) == 1 and breakdown is None:
         responses = select(models.Response.id).join(models.Participant).where(*in_scope)
@@ -82,7 +85,7 @@ def _answers(
         .where(*in_scope)
     )
     if breakdown is not None:
-        choices = _profile_choices(workshops, breakdown).subquery()
+        choices = profile_choices(workshops, breakdown).subquery()
         query = query.outerjoin(choices, choices.c.participant_id == models.Participant.id).add_columns(
             func.coalesce(choices.c.choice, NOT_STATED).label("grp")
         )
@@ -96,8 +99,9 @@ def _grouped_counts(
     questionnaire_ids: Sequence[int],
     breakdown: Breakdown | None,
     text_questions: Sequence[str],
+    session: int | None = None,
 ) -> tuple[dict[_Key, Tally], dict[int, dict[str, list[str]]]]:
-    answers, split = _answers(workshops, questionnaire_ids, breakdown)
+    answers, split = _answers(workshops, questionnaire_ids, breakdown, session)
     keys = (*split, answers.c.question_id)
 
     def key_of(values: Sequence[Any]) -> _Key:
@@ -132,11 +136,17 @@ def _grouped_counts(
         key: Tally(answered.get(key, 0), skipped.get(key, 0), options.get(key, {}), ratings.get(key, {}))
         for key in set(answered) | set(skipped)
     }
-    return tallies, _texts(db, workshops, questionnaire_ids, text_questions)
+    return tallies, _texts(db, workshops, questionnaire_ids, text_questions, session)
+
+
+def _in_session(session: int | None) -> tuple[ColumnElement[bool], ...]:
+    """Only that session's evaluations (``/stats CODE s2``); None: every session's."""
+    return () if session is None else (models.Response.session_number == session,)
 
 
 def _texts(
-    db: Session, workshops: Sequence[models.Workshop], questionnaire_ids: Sequence[int], text_questions: Sequence[str]
+    db: Session, workshops: Sequence[models.Workshop], questionnaire_ids: Sequence[int], text_questions: Sequence[str],
+    session: int | None = None,
 ) -> dict[int, dict[str, list[str]]]:
     """The latest free-text answers of each workshop, per text question."""
     texts: dict[int, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
@@ -150,6 +160,7 @@ def _texts(
                     .where(
                         models.Participant.workshop_id == workshop.id,
                         models.Response.questionnaire_id.in_(questionnaire_ids),
+                        *_in_session(session),
                         models.Answer.question_id == question_id,
                         models.Answer.text.is_not(None),
                     )
@@ -160,13 +171,17 @@ def _texts(
     return texts
 
 
-def _figures(db: Session, workshop: models.Workshop, questionnaire_id: int) -> WorkshopFigures:
+def _figures(
+    db: Session, workshop: models.Workshop, questionnaire_ids: Sequence[int], session: int | None = None,
+    *, followup: bool = False,
+) -> WorkshopFigures:
     statuses: dict[str, int] = {
         status: count
         for status, count in db.execute(
             select(models.Response.status, func.count())
             .join(models.Participant)
-            .where(models.Participant.workshop_id == workshop.id, models.Response.questionnaire_id == questionnaire_id)
+            .where(models.Participant.workshop_id == workshop.id,
+                   models.Response.questionnaire_id.in_(questionnaire_ids), *_in_session(session))
             .group_by(models.Response.status)
         )
     }
@@ -174,6 +189,10 @@ def _figures(db: Session, workshop: models.Workshop, questionnaire_id: int) -> W
         select(func.count()).select_from(models.Participant).where(models.Participant.workshop_id == workshop.id)
     ) or 0
     completed = statuses.get(ResponseStatus.COMPLETED, 0)
+    every_session = () if followup else session_figures(db, workshop)
+    chosen = next((f for f in every_session if f.number == session), None)
+    if chosen is not None and chosen.closed_at is not None:
+        joined = chosen.received  # those who had joined when it closed: everyone it was meant for
     return WorkshopFigures(
         title=workshop.title,
         join_code=workshop.join_code,
@@ -182,6 +201,8 @@ def _figures(db: Session, workshop: models.Workshop, questionnaire_id: int) -> W
         joined=joined,
         sent=statuses.get(ResponseStatus.IN_PROGRESS, 0) + completed,
         completed=completed,
+        session=chosen,
+        sessions=every_session if session is None and len(every_session) > 1 else (),
     )
 
 
@@ -234,36 +255,51 @@ def collect_stats(
     breakdown: Breakdown | None = None,
     *,
     followup: bool = False,
+    pooled: bool = False,
+    session: int | None = None,
 ) -> Stats:
     """Statistics of one workshop, or a comparison of workshops.
 
     Workshops on one questionnaire row are compared on every question; on different rows
     (two versions of an organiser's questionnaire, say), on the questions asked identically
     in all of them (``common_questions``), the others listed as not compared; with none in
-    common, ``NotComparable``. Notes are never counted: nobody answers them."""
-    own_ids = [w.followup_questionnaire_id if followup else w.evaluation_questionnaire_id for w in workshops]
-    ids = list(dict.fromkeys(own_ids))
+    common, ``NotComparable``. Notes are never counted: nobody answers them.
+
+    *pooled* (a programme by gender or type of organisation): the workshops' answers
+    counted together in each profile group, not workshop by workshop.
+
+    *session* (``/stats CODE s2``): that session's evaluation only (``SessionNotFound`` if a
+    workshop has no such session); None: the evaluations of every closed session, merged on
+    the questions they share when sessions used different questionnaires."""
+    if followup:
+        own_ids = [[w.followup_questionnaire_id] for w in workshops]
+        session = None
+    else:  # every closed session's evaluation, or one session's (``s2``): see sessions.evaluation_ids
+        own_ids = [evaluation_ids(db, w, session)[0] for w in workshops]
+    ids = list(dict.fromkeys(i for of_workshop in own_ids for i in of_workshop))
     questionnaires = [questionnaire_by_id(db, questionnaire_id) for questionnaire_id in ids]
     common, not_compared = common_questions(questionnaires)
     if len(ids) > 1 and not common:
         raise NotComparable([w.join_code for w in workshops])
     questionnaire = questionnaires[0] if len(ids) == 1 else replace(questionnaires[0], questions=common)
     profile = questionnaire_by_id(db, workshops[0].profile_questionnaire_id) if breakdown else None
-    text_questions = [q.id for q in common if q.type is QuestionType.TEXT]
-    tallies, texts = _grouped_counts(db, workshops, ids, breakdown, text_questions)
+    text_questions = [q.id for q in common if q.type in (QuestionType.TEXT, QuestionType.COMMITMENTS)]
+    tallies, texts = _grouped_counts(db, workshops, ids, breakdown, text_questions, session)
 
     group_keys: list[str] = []
     if breakdown is not None and profile is not None:
         profile_question = profile.question(breakdown.value)
         group_keys = [*(profile_question.option_ids() if profile_question else ()), NOT_STATED]
     comparing = len(workshops) > 1
-    figures = tuple(_figures(db, w, own_id) for w, own_id in zip(workshops, own_ids, strict=True))
+    figures = tuple(_figures(db, w, of_workshop, session, followup=followup)
+                    for w, of_workshop in zip(workshops, own_ids, strict=True))
     received = sum(f.sent for f in figures)
 
     questions = []
     for question in common:
         overall = merge(t for (_, _, q), t in tallies.items() if q == question.id)
-        groups = _groups(question.id, tallies, workshops, group_keys) if comparing or group_keys else ()
+        grouped_by = workshops[:1] if pooled and group_keys else workshops  # one: every workshop in each group
+        groups = _groups(question.id, tallies, grouped_by, group_keys) if comparing or group_keys else ()
         latest = [text for w in workshops for text in texts.get(w.id, {}).get(question.id, [])]
         questions.append(QuestionStats(question, overall, groups, tuple(latest[:TEXT_ANSWERS_LISTED]), received))
 

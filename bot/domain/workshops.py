@@ -12,7 +12,9 @@ from sqlalchemy.orm import Session
 
 from bot.clock import utcnow
 from bot.domain.errors import WorkshopNotFound
+from bot.domain.organisers import INVITE_PREFIX
 from bot.domain.questionnaire_store import store_questionnaire
+from bot.domain.sessions import close_current, create_first_session, evaluation_of
 from bot.domain.typed_text import without_controls
 from bot.questionnaires.loader import default_questionnaire
 from bot.questionnaires.model import QuestionnaireKind
@@ -30,7 +32,10 @@ JOIN_WINDOW_AFTER_CLOSE = timedelta(days=7)
 
 
 def new_join_code() -> str:
-    return secrets.token_urlsafe(JOIN_CODE_BYTES)
+    """Never ``org_…``: that prefix makes a deep link an organiser invite (domain.organisers)."""
+    while (code := secrets.token_urlsafe(JOIN_CODE_BYTES)).startswith(INVITE_PREFIX):
+        pass  # one chance in 64⁴
+    return code
 
 
 def clean_title(title: str) -> str:
@@ -49,8 +54,11 @@ def create_workshop(
     title = clean_title(title)
     if not title:
         raise ValueError("a workshop needs a title")
+    join_code = join_codes()
+    while join_code.startswith(INVITE_PREFIX):  # a seeded maker too: /start org_… is an invite
+        join_code = join_codes()
     workshop = models.Workshop(
-        join_code=join_codes(),
+        join_code=join_code,
         title=title,
         created_by=organiser.id,
         profile_questionnaire_id=store_questionnaire(db, default_questionnaire(QuestionnaireKind.PROFILE)).id,
@@ -64,6 +72,7 @@ def create_workshop(
     workshop.organisers.append(models.WorkshopOrganiser(user_id=organiser.id))
     db.add(workshop)
     db.flush()
+    create_first_session(db, workshop)  # every workshop has its session 1, titled as it
     return workshop
 
 
@@ -134,14 +143,14 @@ def join_window_open(workshop: models.Workshop, now: datetime | None = None) -> 
 
 
 def close_workshop(db: Session, workshop: models.Workshop) -> CloseResult:
-    """Mark the session closed and queue the evaluation for everyone who lacks it.
+    """Close the current session and queue its evaluation for everyone who lacks it.
 
     Queued responses are ``PENDING`` rows: the outbox sends them and only then marks them
-    ``IN_PROGRESS``, so a crash or restart neither loses a send nor repeats one.
+    ``IN_PROGRESS``, so a crash or restart neither loses a send nor repeats one. Each
+    belongs to the session (``session_number``); see ``bot.domain.sessions``.
     """
-    first_close = workshop.closed_at is None
-    if first_close:
-        workshop.closed_at = utcnow()
+    session, first_close = close_current(db, workshop)
+    questionnaire_id = evaluation_of(workshop, session)
     participant_ids = db.scalars(
         select(models.Participant.id).where(models.Participant.workshop_id == workshop.id)
     ).all()
@@ -151,7 +160,8 @@ def close_workshop(db: Session, workshop: models.Workshop) -> CloseResult:
             .join(models.Participant)
             .where(
                 models.Participant.workshop_id == workshop.id,
-                models.Response.questionnaire_id == workshop.evaluation_questionnaire_id,
+                models.Response.kind == QuestionnaireKind.EVALUATION.value,
+                models.Response.session_number == session.number,
             )
         ).all()
     )
@@ -162,8 +172,9 @@ def close_workshop(db: Session, workshop: models.Workshop) -> CloseResult:
         db.add(
             models.Response(
                 participant_id=participant_id,
-                questionnaire_id=workshop.evaluation_questionnaire_id,
+                questionnaire_id=questionnaire_id,
                 kind=QuestionnaireKind.EVALUATION.value,
+                session_number=session.number,
                 status=ResponseStatus.PENDING,
             )
         )
@@ -174,5 +185,6 @@ def close_workshop(db: Session, workshop: models.Workshop) -> CloseResult:
         queued=queued,
         already_sent=len(has_evaluation),
         first_close=first_close,
+        session_number=session.number,
+        session_title=session.title if session.number > 1 else None,
     )
-

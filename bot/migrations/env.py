@@ -7,6 +7,7 @@ from sqlalchemy import Connection
 
 from bot.config import load_settings
 from bot.storage.engine import make_engine
+from bot.storage.migrations import sqlite_foreign_keys_off
 from bot.storage.models import Base
 
 config = context.config
@@ -41,7 +42,7 @@ def run_migrations_online() -> None:
             context.run_migrations()
         return
     engine = make_engine(_url())
-    with engine.connect() as connection:
+    with engine.connect() as connection, sqlite_foreign_keys_off(connection):
         _configure(connection)
         with context.begin_transaction():
             context.run_migrations()

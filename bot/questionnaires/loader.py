@@ -53,6 +53,8 @@ MAX_SCALE = 10
 MAX_TEXT_ANSWER_CHARS = 2000
 # Beyond this, more problems help nobody: the organiser has enough to fix.
 MAX_PROBLEMS = 200
+MAX_COMMITMENTS = 5  # a commitments question's ``max``: at most this many things written
+DEFAULT_COMMITMENTS = 3
 
 # libyaml when installed: a 1 MB file parses in about a second instead of ten.
 _Loader: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -61,17 +63,19 @@ _QUESTIONNAIRE_KEY = re.compile(r"[a-z0-9-]{1,40}")
 _QUESTION_ID = re.compile(r"[a-z0-9_]{1,32}")
 _OPTION_ID = re.compile(r"[a-z0-9_]{1,24}")
 _WHOLE_NUMBER = re.compile(r"[+-]?[0-9]+")
+_MEASURE = re.compile(r"[a-z0-9_]{1,40}")  # a rating's ``measure:``, compared before → after
 
 _TOP_KEYS = ("key", "kind", "languages", "title", "intro", "questions")
 _COMMON_KEYS = ("id", "type", "text", "optional", "required", "show_if")
 # The types as written in a file: "yesnomaybe" is a yes/no question offering "maybe".
 _TYPE_KEYS: dict[str, tuple[str, ...]] = {
-    "rating": ("min", "max", "low_label", "high_label", "nps"),
+    "rating": ("min", "max", "low_label", "high_label", "nps", "measure", "retrospective"),
     "choice": ("options",),
     "yesno": ("maybe",),
     "yesnomaybe": (),
     "multi": ("options", "max"),
     "text": ("max_length",),
+    "commitments": ("max",),  # up to ``max`` (1–5, default 3) short texts, one per message
     "note": (),
 }
 _NOTE_KEYS = ("id", "type", "text", "show_if")
@@ -265,6 +269,9 @@ class _Validator:
     def __init__(self) -> None:
         self.problems: list[Problem] = []
         self.languages: tuple[str, ...] | None = None  # None: unknown, texts not checked for them
+        self.kind = QuestionnaireKind.EVALUATION  # as read from ``kind:`` (retrospective needs it)
+        # (measure, retrospective) → the question id using it: each once per questionnaire.
+        self.measures: dict[tuple[str, bool], str] = {}
 
     def report(self, node: Node | None, message: str, place: Place | None = None,
                **values: str | int) -> None:
@@ -435,7 +442,7 @@ class _Validator:
             value = self.scalar(kind_node, "kind", top)
             if value is not None:
                 try:
-                    kind = QuestionnaireKind(value)
+                    kind = self.kind = QuestionnaireKind(value)
                 except ValueError:
                     self.report(kind_node, N_('Unknown kind “%(value)s”; the kinds are: %(allowed)s.'),
                                 top, value=value, allowed=", ".join(k.value for k in QuestionnaireKind))
@@ -548,6 +555,7 @@ class _Validator:
                 fields["max_choices"] = self.max_choices(entries["max"][1], place, len(options))
         elif question_type is QuestionType.RATING:
             fields.update(self.rating(entries, place))
+            fields.update(self.measure(entries, place, question_id))
         elif question_type is QuestionType.YESNO:
             maybe = type_name == "yesnomaybe"
             if "maybe" in entries:
@@ -555,6 +563,9 @@ class _Validator:
             fields["maybe"] = maybe
         elif question_type is QuestionType.TEXT and "max_length" in entries:
             fields["max_length"] = self.max_length(entries["max_length"][1], place)
+        elif question_type is QuestionType.COMMITMENTS:
+            fields["max_choices"] = (self.commitments_max(entries["max"][1], place) if "max" in entries
+                                     else DEFAULT_COMMITMENTS)
         if len(self.problems) > problems_before or not text:
             return None
         return Question(id=question_id, type=question_type, text=text, optional=optional,
@@ -655,6 +666,15 @@ class _Validator:
             return None
         return value
 
+    def commitments_max(self, node: Node, place: Place) -> int | None:
+        """How many things a commitments question lets one write (each its own message)."""
+        value = self.integer(node, "max", place)
+        if value is not None and not 1 <= value <= MAX_COMMITMENTS:
+            self.report(node, N_('“max” is how many things one may write here: between 1 and '
+                                 "%(limit)d, not %(value)d."), place, limit=MAX_COMMITMENTS, value=value)
+            return None
+        return value
+
     def max_length(self, node: Node, place: Place) -> int | None:
         value = self.integer(node, "max_length", place)
         if value is not None and not 1 <= value <= MAX_TEXT_ANSWER_CHARS:
@@ -692,6 +712,39 @@ class _Validator:
         fields["nps"] = nps
         return fields
 
+    def measure(self, entries: dict[str, tuple[ScalarNode, Node]], place: Place,
+                question_id: str) -> dict[str, object]:
+        """``measure: open_data_knowledge`` (what a rating measures, matched between a pre-survey
+        and the end of the session, per participant) and ``retrospective: true`` (at the end,
+        "how well did you know it *before*?", for workshops without a pre-survey)."""
+        fields: dict[str, object] = {}
+        measure = None
+        if "measure" in entries:
+            measure = self.identifier(entries["measure"][1], "measure", place, _MEASURE, N_(
+                'The measure “%(value)s” is not valid: use 1 to 40 lowercase letters, digits or “_” '
+                "(the same in the pre-survey and at the end of the session)."))
+            fields["measure"] = measure
+        retrospective = False
+        if "retrospective" in entries:
+            node = entries["retrospective"][1]
+            retrospective = bool(self.boolean(node, "retrospective", place))
+            if retrospective and "measure" not in entries:
+                self.report(node, N_('“retrospective: true” needs a “measure”: it asks for the level '
+                                     "before the workshop of that measure."), place)
+            elif retrospective and self.kind is QuestionnaireKind.PRE:
+                self.report(node, N_('“retrospective: true” is for the end of the session (“how well '
+                                     'did you know it before?”); a pre-survey asks it before, so '
+                                     "remove it here."), place)
+            fields["retrospective"] = retrospective
+        if measure is not None:
+            first = self.measures.setdefault((measure, retrospective), question_id)
+            if first != question_id:
+                self.report(entries["measure"][1], N_(
+                    'The measure “%(value)s” is already asked by “%(question_id)s”: each measure '
+                    "once (and once more with “retrospective: true”)."), place,
+                            value=measure, question_id=first)
+        return fields
+
     def condition(self, node: Node, place: Place, own_id: str | None,
                   earlier: dict[str, Question | None], every_id: dict[str, int]) -> Condition | None:
         """``show_if: {question: q3, in: [no, maybe]}`` on an earlier question's answers."""
@@ -724,7 +777,7 @@ class _Validator:
                                 place, value=target_id)
             return None
         target = earlier[target_id]
-        if target is not None and target.type in (QuestionType.NOTE, QuestionType.TEXT):
+        if target is not None and target.type in (QuestionType.NOTE, QuestionType.TEXT, QuestionType.COMMITMENTS):
             self.report(question_node, N_('“%(value)s” is a %(type)s question: a condition can only '
                                           "use a question answered with buttons."),
                         place, value=target_id, type=target.type.value)

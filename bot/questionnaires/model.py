@@ -27,6 +27,7 @@ class QuestionType(StrEnum):
     MULTI = "multi"  # any number of options, toggled with ✓, then confirmed
     TEXT = "text"  # free text typed as a message
     NOTE = "note"  # a text shown between questions, nothing to answer
+    COMMITMENTS = "commitments"  # up to max_choices short texts, typed one per message
 
 
 class QuestionnaireKind(StrEnum):
@@ -35,6 +36,7 @@ class QuestionnaireKind(StrEnum):
     PROFILE = "profile"  # optional questions when joining (organisation type, gender)
     EVALUATION = "evaluation"  # sent at /close
     FOLLOWUP = "followup"  # sent weeks later
+    PRE = "pre"  # optional, answered when joining: level before the workshop, expectations
 
 
 @dataclass(frozen=True)
@@ -111,6 +113,12 @@ class Question:
     max_length: int | None = None  # TEXT only: at most this many characters (None: the bot's limit)
     show_if: Condition | None = None  # asked only when an earlier answer meets it
     nps: bool = False  # RATING 0-10 only: a recommendation score, summarised as an NPS
+    # RATING only: the same measure in a pre-survey and an end-of-session questionnaire
+    # (e.g. "open_data_knowledge"), compared per participant, before → after.
+    measure: str | None = None
+    # RATING with a measure, in an end-of-session questionnaire: asks about *before* the
+    # workshop ("how well did you know it before today?"), for when no pre-survey ran.
+    retrospective: bool = False
 
     @property
     def answerable(self) -> bool:
@@ -230,6 +238,10 @@ def _question_to_dict(question: Question) -> dict[str, Any]:
         data["show_if"] = {"question": question.show_if.question, "in": list(question.show_if.values)}
     if question.nps:
         data["nps"] = True
+    if question.measure is not None:
+        data["measure"] = question.measure
+    if question.retrospective:
+        data["retrospective"] = True
     return data
 
 
@@ -255,4 +267,6 @@ def _question_from_dict(data: dict[str, Any]) -> Question:
             else None
         ),
         nps=data.get("nps", False),
+        measure=data.get("measure"),
+        retrospective=data.get("retrospective", False),
     )

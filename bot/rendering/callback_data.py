@@ -25,6 +25,8 @@ class Action(enum.StrEnum):
     RESUME = "r"  # value: the response id a reminder is about
     REMINDERS = "m"  # value "on" or "off"
     PREVIEW = "p"  # value "<questionnaire row id>_<language>": a file's preview in another language
+    COMMITMENT = "cm"  # value "<commitment id>_<y|p|n|x|t<k>|ok>": an outcome, a barrier ticked, confirmed
+    REMOVE_ORGANISER = "ro"  # value "<workshop id>_<telegram id>": under /organisers' list
 
 
 _QUESTION_ACTIONS = {Action.ANSWER, Action.TOGGLE, Action.CONFIRM, Action.SKIP, Action.BACK, Action.KEEP}

@@ -27,6 +27,7 @@ from bot.questionnaires.model import (
     QuestionType,
 )
 from bot.rendering import texts
+from bot.results.commitments import CommitmentOutcome
 from bot.results.export import (
     REACHED,
     Cell,
@@ -55,6 +56,8 @@ def csv_separator(language: str) -> str:
 def export_workbook(tr: Translator, data: ExportData) -> ExportWorkbook:
     """One sheet per questionnaire (everyone on each), the summary, the questions' texts."""
     sheets = [_questionnaire_sheet(tr, data, questionnaire) for questionnaire in data.questionnaires]
+    if data.commitments:  # what each wrote they would do differently, and what became of it
+        sheets.append(_commitments_sheet(tr, data))
     return ExportWorkbook(
         sheets=(*sheets, _summary_sheet(tr, data), _questions_sheet(tr, data)),
         right_to_left=tr.rtl,
@@ -122,14 +125,28 @@ def _summary_sheet(tr: Translator, data: ExportData) -> ExportTable:
         (labels["joined"], *(joined for _ in counts)),
         (labels["reached"], *(sum(c[status] for status in REACHED) for c in counts)),
         *((texts.export_status(tr, status), *(c[status] for c in counts)) for status in SUMMARY_STATUSES),
+        *_nonresponse_rows(tr, data),
         (),
         (labels["timezone"], data.timezone),
     ]
+    if data.session is not None:  # several sessions: which one the evaluation sheet holds, and each one's rate
+        rows += [(), (labels["session"], texts.session_name(tr, data.session.number, data.session.title))]
+    rows += [(texts.session_name(tr, s.number, s.title), texts.session_rate(tr, s)) for s in data.sessions]
     return ExportTable(
         title=labels["sheet"],
         columns=(data.title, *(texts.export_kind(tr, q.kind) for q in data.questionnaires)),
         rows=tuple(rows),
     )
+
+
+def _nonresponse_rows(tr: Translator, data: ExportData) -> list[tuple[Cell, ...]]:
+    """Who answered, by group, under the counts: the same words as /stats and the report."""
+    rows: list[tuple[Cell, ...]] = []
+    for found in data.nonresponse:
+        if (stated := texts.nonresponse_text(tr, found)) is not None:
+            rows += [(), (texts.plain(stated.heading), texts.plain(stated.groups)),
+                     *((texts.plain(warning),) for warning in stated.warnings)]
+    return rows
 
 
 def _questions_sheet(tr: Translator, data: ExportData) -> ExportTable:
@@ -164,6 +181,20 @@ def _profile_headers(tr: Translator, profile: Questionnaire) -> list[str]:
 def _status_cells(tr: Translator, participant: ExportParticipant, kind: QuestionnaireKind, zone: ZoneInfo) -> list[Cell]:
     response = participant.responses[kind]
     return [texts.export_status(tr, response.status), _local(response.started_at, zone), _local(response.completed_at, zone)]
+
+
+def _commitments_sheet(tr: Translator, data: ExportData) -> ExportTable:
+    columns = texts.commitments_export_columns(tr)
+    zone = ZoneInfo(data.timezone)
+    rows = tuple(
+        (row.pseudonym, row.position, row.text,
+         texts.commitment_outcome_label(tr, CommitmentOutcome(row.outcome)) if row.outcome else None,
+         MULTI_SEPARATOR.join(texts.commitment_barrier_label(tr, data.barrier_question, b) for b in row.barriers) or None,
+         _local(row.asked_at, zone), _local(row.answered_at, zone))
+        for row in data.commitments
+    )
+    return ExportTable(columns=tuple(columns.values()), rows=rows, title=texts.commitments_heading(tr),
+                       ids=tuple(columns))
 
 
 def _local(moment: datetime | None, zone: ZoneInfo) -> datetime | None:
@@ -203,7 +234,7 @@ def _cell(tr: Translator, question: Question, answer: ExportAnswer | None) -> Ce
         return ""
     if question.type is QuestionType.RATING:
         return answer.rating
-    if question.type is QuestionType.TEXT:
+    if question.type in (QuestionType.TEXT, QuestionType.COMMITMENTS):  # commitments: one per line
         return answer.text
     return MULTI_SEPARATOR.join(_option_label(tr, question, o) for o in answer.options) or None
 

@@ -6,8 +6,11 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.i18n import LANGUAGE_NAMES, SUPPORTED_LANGUAGES, Translator
 from bot.questionnaires.model import QuestionType
+from bot.rendering import texts
 from bot.rendering.callback_data import Action, question_payload, simple_payload
 from bot.rendering.texts import option_label
+from bot.results.commitments import CODE_OF, OUTCOMES, CommitmentPrompt
+from bot.results.organisers import OrganiserList
 from bot.results.questions import QuestionView
 
 TICK = "✓"
@@ -51,6 +54,17 @@ def preview_languages_keyboard(row_id: int, languages: list[str]) -> InlineKeybo
     return InlineKeyboardMarkup(
         [[_button(LANGUAGE_NAMES.get(lang, lang), simple_payload(Action.PREVIEW, f"{row_id}_{lang}"))
           for lang in languages]]
+    )
+
+
+def organisers_keyboard(tr: Translator, found: OrganiserList, me: int) -> InlineKeyboardMarkup | None:
+    """Under /organisers' list: one button per organiser to remove them (none when alone)."""
+    if len(found.organiser_ids) < 2:
+        return None
+    return InlineKeyboardMarkup(
+        [[_button(texts.remove_button(tr, user_id, me),
+                  simple_payload(Action.REMOVE_ORGANISER, f"{found.workshop_id}_{user_id}"))]
+         for user_id in found.organiser_ids]
     )
 
 
@@ -106,8 +120,32 @@ def question_keyboard(tr: Translator, view: QuestionView) -> InlineKeyboardMarku
         navigation.append(_button(tr.gettext("◀ Back"), question_payload(Action.BACK, rid, index)))
     if question.type is QuestionType.TEXT and view.text is not None:
         navigation.append(_button(tr.gettext("Keep my answer"), question_payload(Action.KEEP, rid, index)))
-    if question.optional:
+    written = question.type is QuestionType.COMMITMENTS and view.text is not None and not view.skipped
+    if written:  # "That's all": keep what is written and move on (the Keep action)
+        navigation.append(_button(tr.gettext("That’s all ✓"), question_payload(Action.KEEP, rid, index)))
+    if question.optional and not written:
         navigation.append(_button(tr.gettext("Skip ▶"), question_payload(Action.SKIP, rid, index)))
     if navigation:
         rows.append(navigation)
+    return InlineKeyboardMarkup(rows)
+
+
+def commitment_keyboard(tr: Translator, prompt: CommitmentPrompt) -> InlineKeyboardMarkup:
+    """Under a commitment sent back: Yes / Partly / Not yet / No longer relevant (two rows);
+    once answered partly or not yet, the barrier options to tick, then Confirm."""
+    cid = prompt.commitment_id
+    if prompt.outcome is None:
+        buttons = [_button(texts.commitment_outcome_button(tr, outcome),
+                           simple_payload(Action.COMMITMENT, f"{cid}_{CODE_OF[outcome]}")) for outcome in OUTCOMES]
+        return InlineKeyboardMarkup([buttons[:2], buttons[2:]])
+    question = prompt.barrier_question
+    options = question.option_ids() if question is not None else ()
+    rows = [[_button(f"{TICK} {label}" if option_id in prompt.ticked else label,
+                     simple_payload(Action.COMMITMENT, f"{cid}_t{number}"))]
+            for number, option_id in enumerate(options)
+            for label in [texts.commitment_barrier_label(tr, question, option_id)]]
+    confirm = tr.gettext("Confirm")
+    if prompt.ticked:
+        confirm = f"{confirm} ({len(prompt.ticked)})"
+    rows.append([_button(f"{TICK} {confirm}", simple_payload(Action.COMMITMENT, f"{cid}_ok"))])
     return InlineKeyboardMarkup(rows)

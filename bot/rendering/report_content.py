@@ -29,9 +29,13 @@ from bot.reports.data import (
     ReportData,
     Summary,
     SummaryRow,
+    TableSection,
 )
+from bot.results.before_after import BeforeAfter
+from bot.results.commitments import CommitmentResults
+from bot.results.nonresponse import NonResponse
 from bot.results.questions import QuestionView
-from bot.results.stats import NOT_STATED, QuestionStats, Stats, Tally
+from bot.results.stats import MIN_GROUP_SIZE, NOT_STATED, QuestionStats, Stats, Tally
 
 if TYPE_CHECKING:
     from bot.results.outcomes import Outcome
@@ -43,6 +47,15 @@ POSITIVE_RATINGS = 2
 
 def _date(tr: Translator, stats: Stats, timezone: str) -> str:
     return tr.dates((w.closed_at or w.created_at for w in stats.workshops), timezone)
+
+
+def _session_facts(tr: Translator, stats: Stats) -> tuple[tuple[str, str], ...]:
+    """The cover's line per session: each session's response rate, or the one session reported."""
+    return tuple(
+        (texts.session_name(tr, session.number, session.title), texts.session_rate(tr, session))
+        for w in stats.workshops
+        for session in (w.sessions or ((w.session,) if w.session is not None else ()))
+    )
 
 
 def _view(stats: Stats, question_stats: QuestionStats) -> QuestionView:
@@ -75,7 +88,7 @@ def _summary_row(tr: Translator, stats: Stats, number: int, question_stats: Ques
                  labels: dict[str, str]) -> SummaryRow:
     question, tally = question_stats.question, question_stats.tally
     n = tally.answered
-    if question.type is QuestionType.TEXT:
+    if question.type in (QuestionType.TEXT, QuestionType.COMMITMENTS):
         result = labels["free_text"] if n else NO_FIGURE
     elif question.type is QuestionType.RATING:
         result = texts.summary_average(tr, tally.mean, question.scale_max) if tally.mean is not None else NO_FIGURE
@@ -144,24 +157,42 @@ def report_content(
     timezone: str,
     generated_at: datetime,
     breakdowns: Sequence[tuple[Stats, Sequence[Reversal]]] = (),
+    nonresponse: Sequence[NonResponse] = (),
+    programme_title: str | None = None,
+    before_after: BeforeAfter | None = None,
+    commitments: CommitmentResults | None = None,
 ) -> ReportData:
     """The report of *stats* (one workshop, or workshops compared).
 
     *breakdowns*: the same statistics by gender, by type of organisation… each with the
     reversals found in it; each becomes a section of charts split by group. *reversals*
     are those of *stats* itself (when it is broken down), noted on the cover.
+    *nonresponse*: who answered by profile group, stated on the cover with its warnings.
+    *programme_title*: a programme's report, its workshops listed on the cover with their
+    dates and response rates.
     """
     labels = texts.report_fact_labels(tr)
     headings = texts.report_headings(tr)
     rate = tr.share(stats.completed, stats.joined)
-    facts = (
+    facts: tuple[tuple[str, str], ...] = (
         (labels["date"], _date(tr, stats, timezone)),
         (labels["joined"], str(stats.joined)),
         (labels["reached"], str(stats.sent)),
         (labels["completed"], str(stats.completed)),
         (labels["rate"], rate),
     )
-    notes = [texts.breakdown_line(tr, stats)] if stats.breakdown else []
+    if any(w.sessions for w in stats.workshops):  # several sessions: each one's rate, not answers per joiner
+        facts = facts[:2]
+    facts += _session_facts(tr, stats)
+    if programme_title is not None:
+        facts += tuple(
+            (w.title, texts.programme_workshop_fact(tr, tr.dates([w.closed_at or w.created_at], timezone),
+                                                    w.completed, w.joined, tr.share(w.completed, w.joined)))
+            for w in stats.workshops
+        )
+    notes = [texts.plain(line) for line in texts.nonresponse_lines(tr, nonresponse)]
+    if stats.breakdown:
+        notes.append(texts.breakdown_line(tr, stats))
     if stats.not_compared:
         notes.append(texts.plain(texts.not_compared_text(tr, stats)))
     for reversal in reversals:
@@ -169,17 +200,17 @@ def report_content(
         notes.append(texts.plain(texts.reversal_note(tr, stats, reversal, _view(stats, question_stats))))
     return ReportData(
         language=tr.language,
-        title=stats.title,
-        subtitle=texts.report_subtitle(tr),
+        title=programme_title or stats.title,
+        subtitle=texts.programme_report_subtitle(tr) if programme_title is not None else texts.report_subtitle(tr),
         facts=facts,
         notes=tuple(notes),
         charts_heading=headings["charts"],
         charts=tuple(chart_specs(stats, tr)),
         free_text_heading=headings["free_text"],
         free_texts=tuple(
-            FreeText(q.question.text.get(tr.language), q.texts)
+            FreeText(q.question.text.get(tr.language), tuple(text.replace("\n", " · ") for text in q.texts))
             for q in stats.questions
-            if q.question.type is QuestionType.TEXT and q.texts
+            if q.question.type in (QuestionType.TEXT, QuestionType.COMMITMENTS) and q.texts
         ),
         followup_heading=headings["followup"],
         followup_columns=("", headings["at_close"], headings["followup_column"]),
@@ -194,4 +225,34 @@ def report_content(
         footer=texts.report_footer(tr, tr.date(generated_at, timezone)),
         summary=_summary(tr, stats),
         breakdowns=tuple(_breakdown(tr, b, found) for b, found in breakdowns if b.breakdown is not None),
+        before_after=_before_after(tr, before_after) if before_after is not None else None,
+        commitments_heading=texts.commitments_heading(tr),
+        commitments=_commitments(tr, commitments) if commitments is not None else (),
+    )
+
+
+def _commitments(tr: Translator, results: CommitmentResults) -> tuple[FreeText, ...]:
+    """Commitments to change: how many, what became of them, what got in the way, a few
+    quoted (pseudonymous, only from MIN_GROUP_SIZE respondents on)."""
+    groups = [FreeText(texts.commitments_outcomes_heading(tr),
+                       (*texts.commitments_figures_lines(tr, results), *texts.commitments_outcome_lines(tr, results)))]
+    if barriers := texts.commitments_barrier_lines(tr, results):
+        groups.append(FreeText(texts.commitments_barriers_heading(tr), tuple(barriers)))
+    if results.quotes:
+        groups.append(FreeText(texts.commitments_quotes_heading(tr), tuple(texts.commitments_quote_lines(tr, results))))
+    elif results.answered:
+        groups.append(FreeText(texts.commitments_quotes_heading(tr), (texts.commitments_quotes_withheld(tr, MIN_GROUP_SIZE),)))
+    return tuple(groups)
+
+
+def _before_after(tr: Translator, result: BeforeAfter) -> TableSection | None:
+    """Each measure's matched pairs, before → after; None when no questionnaire has one."""
+    if not result.measures:
+        return None
+    labels = texts.report_before_after_labels(tr)
+    return TableSection(
+        heading=labels["heading"],
+        columns=tuple(labels[key] for key in ("measure", "pairs", "before", "after", "change", "improved")),
+        rows=tuple(texts.report_before_after_row(tr, measure) for measure in result.measures),
+        notes=(texts.report_before_after_note(tr),),
     )

@@ -58,6 +58,16 @@ class ChartSection:
 
 
 @dataclass(frozen=True)
+class TableSection:
+    """A table under a heading, its first column the label (before → after per measure)."""
+
+    heading: str
+    columns: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]  # each as long as ``columns``
+    notes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class ReportData:
     language: str  # "ar" | "fr" | "en": direction of the whole document
     title: str  # workshop title(s)
@@ -74,6 +84,11 @@ class ReportData:
     footer: str  # e.g. "workshop-bot · generated 23/11/2026"
     summary: Summary | None = None  # None: no summary page
     breakdowns: tuple[ChartSection, ...] = ()  # after the charts, e.g. by gender, by type of organisation
+    # Commitments to change: figures, barriers and quotes, each group under its own heading
+    # (laid out as the free texts); empty: the section is omitted.
+    commitments_heading: str = ""
+    commitments: tuple[FreeText, ...] = ()
+    before_after: TableSection | None = None  # after the summary: levels before → after, matched
 
     def __post_init__(self) -> None:
         if self.language not in LANGUAGES:

@@ -40,7 +40,7 @@ from matplotlib.figure import Figure
 from bot.charts import build_figure
 from bot.charts import draw as chart_draw
 from bot.reports.canvas import page_figure
-from bot.reports.data import ChartSection, ReportData
+from bot.reports.data import ChartSection, FreeText, ReportData, TableSection
 from bot.reports.layout import (
     BOTTOM,
     CONTENT_W,
@@ -246,11 +246,19 @@ def _charts(data: ReportData) -> list[Block]:
 
 
 def _free_texts(data: ReportData) -> list[Block]:
-    groups = [group for group in data.free_texts if any(visible(answer) for answer in group.answers)]
+    return _text_groups(data.free_text_heading, data.free_texts, data.rtl, "free-text-heading")
+
+
+def _commitments(data: ReportData) -> list[Block]:
+    return _text_groups(data.commitments_heading, data.commitments, data.rtl, "commitments-heading")
+
+
+def _text_groups(heading: str, free_texts: tuple[FreeText, ...], rtl: bool, tag: str) -> list[Block]:
+    """A heading, then each group: its question in bold, its answers as bullets."""
+    groups = [group for group in free_texts if any(visible(answer) for answer in group.answers)]
     if not groups:
         return []
-    rtl = data.rtl
-    blocks = [_heading(data.free_text_heading, rtl, "free-text-heading")]
+    blocks = [_heading(heading, rtl, tag)]
     for index, group in enumerate(groups):
         question = line_blocks(group.question, x=MARGIN_X, width=CONTENT_W, size=QUESTION_SIZE, rtl=rtl,
                                bold=True, tag="question", space_before=0.0 if index == 0 else 0.3)
@@ -304,6 +312,39 @@ def _followup(data: ReportData) -> list[Block]:
     return blocks
 
 
+def _table_section(section: TableSection | None, rtl: bool, tag: str) -> list[Block]:
+    """A heading, a table whose first column (the label) takes what the figures leave, and
+    its notes; the header comes back on a new page."""
+    if section is None or not section.rows:
+        return []
+    figures = range(1, len(section.columns))
+
+    def width(index: int) -> float:
+        values = [row[index] for row in section.rows]
+        widths = [width_of(v, TABLE_SIZE) for v in values] + [
+            width_of(word, TABLE_HEAD_SIZE, True) for word in section.columns[index].split()]
+        return min(max(widths) + 0.25, 1.3)
+
+    widths = [width(index) for index in figures]
+    label_w = CONTENT_W - sum(widths)
+    xs = [MARGIN_X + label_w + sum(widths[:i]) for i in range(len(widths))]
+
+    def cells(row: tuple[str, ...], size: float, bold: bool, color: str) -> list[_Cell]:
+        return [(row[0], MARGIN_X, label_w - 0.2, size, bold, color, "left"),
+                *((row[i], xs[i - 1], widths[i - 1] - 0.05, size, bold, color, "center") for i in figures)]
+
+    blocks = [_heading(section.heading, rtl, f"{tag}-heading")]
+    head = _table_row(cells(section.columns, TABLE_HEAD_SIZE, True, SOFT_INK), rtl, tag=f"{tag}-head",
+                      rule_color=INK, rule_width=0.8, keep_with_next=True)
+    blocks.append(head)
+    for row in section.rows:
+        blocks.append(replace(_table_row(cells(row, TABLE_SIZE, False, INK), rtl, tag=f"{tag}-row"), repeat=head))
+    for note in section.notes:
+        blocks += line_blocks(note, x=MARGIN_X, width=CONTENT_W, size=SUMMARY_NOTE_SIZE, rtl=rtl,
+                              color=SOFT_INK, tag=f"{tag}-note", space_before=0.2)
+    return blocks
+
+
 # --------------------------------------------------------------------------- pages
 
 
@@ -338,10 +379,14 @@ def layout_report(data: ReportData) -> list[Page]:
         if blocks and run:
             blocks[0] = replace(blocks[0], space_before=SECTION_GAP)
         run += blocks
-    sections = [Section(tuple(_cover(data))), Section(tuple(_summary(data))), Section(tuple(balance(run))),
+    sections = [Section(tuple(_cover(data))), Section(tuple(_summary(data))),
+                # before → after under the summary when it fits there
+                Section(tuple(_table_section(data.before_after, data.rtl, "before-after")), join=True),
+                Section(tuple(balance(run))),
                 # the comments start under the last charts when there is room
                 Section(tuple(free_texts), flow=bool(run), join_space=SECTION_GAP),
-                Section(tuple(_followup(data)), join=bool(free_texts))]
+                Section(tuple(_followup(data)), join=bool(free_texts)),
+                Section(tuple(_commitments(data)), join=True)]
     pages = paginate(sections, first_top=COVER_TOP)
     for number, page in enumerate(pages, start=1):
         page.items.extend(_furniture(data, number, len(pages)))

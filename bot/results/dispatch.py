@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bot.results.organisers import Recipient
 from bot.results.statuses import SendPurpose
 
 
@@ -26,6 +27,7 @@ class ReminderJob:
     questionnaire_kind: str
     answered: int  # questions already answered
     total: int
+    session_title: str | None = None  # the session it is about, when the workshop has several
 
 
 @dataclass(frozen=True)
@@ -41,3 +43,6 @@ class SendSummary:
     failed: int
     notify_chat_id: int
     notify_language: str | None
+    # Every chat told (domain.organisers.results_recipients): the chat /remind came from,
+    # then the linked group or else each organiser in their language.
+    recipients: tuple[Recipient, ...] = ()

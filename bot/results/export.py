@@ -12,7 +12,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from bot.questionnaires.model import Questionnaire, QuestionnaireKind
+from bot.questionnaires.model import Question, Questionnaire, QuestionnaireKind
+from bot.results.nonresponse import NonResponse
+from bot.results.sessions import SessionFigures
 
 Cell = str | int | float | datetime | None
 """A written cell: a datetime is naive local time (spreadsheets have no time zones)."""
@@ -61,12 +63,30 @@ class ExportParticipant:
 
 
 @dataclass(frozen=True)
+class ExportCommitment:
+    """One commitment to change and what became of it (``bot.domain.commitments``)."""
+
+    pseudonym: str
+    position: int  # 1, 2, 3 as written
+    text: str
+    outcome: str | None  # done / partly / not_yet / not_relevant; None: not answered
+    barriers: tuple[str, ...] = ()  # option ids of the barrier question
+    asked_at: datetime | None = None  # UTC
+    answered_at: datetime | None = None  # UTC
+
+
+@dataclass(frozen=True)
 class ExportData:
     title: str
     timezone: str  # the workshop's, for writing local dates
     profile: Questionnaire
     questionnaires: tuple[Questionnaire, ...]  # the evaluation, then the follow-up
     participants: tuple[ExportParticipant, ...]
+    nonresponse: tuple[NonResponse, ...] = ()  # who answered by profile group (summary sheet)
+    sessions: tuple[SessionFigures, ...] = ()  # every session's response rate, when there are several
+    session: SessionFigures | None = None  # the session whose evaluation the export holds (several sessions)
+    commitments: tuple[ExportCommitment, ...] = ()  # commitments to change (their own sheet)
+    barrier_question: Question | None = None  # the follow-up's barrier question, to word their barriers
 
     def counts(self, kind: QuestionnaireKind) -> dict[ExportStatus, int]:
         """How many participants stand where in one questionnaire (every status, 0 included)."""

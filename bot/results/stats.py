@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import TypeVar
 
 from bot.questionnaires.model import NPS_DETRACTORS, NPS_PROMOTERS, Question, Questionnaire
+from bot.results.sessions import SessionFigures
 
 MIN_GROUP_SIZE = 3
 """Groups with fewer respondents are hidden, so nobody can be singled out."""
@@ -169,6 +170,8 @@ class WorkshopFigures:
     joined: int
     sent: int  # participants the questionnaire reached
     completed: int
+    session: SessionFigures | None = None  # /stats CODE s2: the session these figures are of
+    sessions: tuple[SessionFigures, ...] = ()  # the whole workshop, when it has several sessions
 
 
 @dataclass(frozen=True)

@@ -55,7 +55,8 @@ SESSION_END = datetime(2026, 11, 24, 15, 30, tzinfo=UTC)  # 16:30 in Rabat: /clo
 A_TAP = timedelta(seconds=20)  # how long a participant takes per question
 REMINDER_DELAYS = (86_400, 3 * 86_400)  # the production defaults: 1d, 3d
 FOLLOWUP_DELAY = 28 * 86_400
-QUESTION_ACTIONS = {Action.ANSWER.value, Action.TOGGLE.value, Action.SKIP.value}
+QUESTION_ACTIONS = {Action.ANSWER.value, Action.TOGGLE.value, Action.SKIP.value, Action.KEEP.value,
+                    Action.COMMITMENT.value}
 PHASES = (
     "Morning: the organiser creates the workshop, participants scan the QR code",
     "16:30: the session ends, /close sends the questionnaire",
@@ -130,9 +131,12 @@ async def answer_question(user: FakeUser, question: BotMessage, rng: random.Rand
                           after_each: Callable[[], Awaitable[None]]) -> None:
     """Answer one question the way a participant does, calling ``after_each`` after every tap or
     message: ticks then ✓ on a multi-select, a rating leaning to the top, a choice, or a typed
-    suggestion (sometimes skipped). The demo settles after each; ``bench/load.py`` waits for the
+    suggestion (sometimes skipped), or commitments (typed, until "That's all" or the most). The demo settles after each; ``bench/load.py`` waits for the
     bot's answer in the chat, so both drive the same person."""
     toggles, choices = _labels(question, Action.TOGGLE), _labels(question, Action.ANSWER)
+    if _labels(question, Action.COMMITMENT):
+        await _answer_commitment(user, question, rng, after_each)
+        return
     if toggles:
         for label in rng.sample(toggles, k=rng.randint(1, min(3, len(toggles)))):
             await user.tap(label, question)
@@ -146,11 +150,36 @@ async def answer_question(user: FakeUser, question: BotMessage, rng: random.Rand
         # ratings lean to the top of the scale, as they do in real evaluations
         weights = [1 + i for i in range(len(choices))] if choices[0] == "1" else [1] * len(choices)
         await user.tap(rng.choices(choices, weights=weights)[0], question)
-    elif rng.random() < 0.3:
-        await user.tap(_labels(question, Action.SKIP)[0], question)
+    elif (done := _labels(question, Action.KEEP)) and rng.random() < 0.5:
+        await user.tap(done[0], question)  # commitments: "That's all" after one or more
+    elif (skip := _labels(question, Action.SKIP)) and rng.random() < 0.3:
+        await user.tap(skip[0], question)
     else:
         await user.send(rng.choice(texts))
     await after_each()
+
+
+def _commitment_buttons(message: BotMessage) -> list[tuple[str, str]]:
+    return [(b.text, b.callback_data or "") for row in message.buttons for b in row
+            if _action(b.callback_data) == Action.COMMITMENT.value]
+
+
+async def _answer_commitment(user: FakeUser, question: BotMessage, rng: random.Random,
+                             after_each: Callable[[], Awaitable[None]]) -> None:
+    """A commitment sent back at follow-up time: an outcome; after partly / not yet, one
+    barrier ticked, then ✓ Confirm."""
+    buttons = _commitment_buttons(question)
+    if not any(data.endswith("_ok") for _, data in buttons):
+        await user.tap(rng.choice([label for label, _ in buttons]), question)
+        await after_each()
+        return
+    await user.tap(rng.choice([label for label, data in buttons if not data.endswith("_ok")]), question)
+    await after_each()
+    ticked = user.bot_message(question.message_id) or question
+    confirm = [label for label, data in _commitment_buttons(ticked) if data.endswith("_ok")]
+    if confirm:
+        await user.tap(confirm[0], ticked)
+        await after_each()
 
 
 async def _answer_current(live: LiveBot, person: Person, texts: Sequence[str]) -> bool:

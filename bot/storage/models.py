@@ -113,6 +113,8 @@ class Workshop(Base):
     profile_questionnaire_id: Mapped[int] = mapped_column(ForeignKey("questionnaires.id"))
     evaluation_questionnaire_id: Mapped[int] = mapped_column(ForeignKey("questionnaires.id"))
     followup_questionnaire_id: Mapped[int] = mapped_column(ForeignKey("questionnaires.id"))
+    # The pre-survey answered when joining (/pre CODE on); None: no pre-survey.
+    pre_questionnaire_id: Mapped[int | None] = mapped_column(ForeignKey("questionnaires.id"))
     # The organisers' group chat that /stats, /report and live progress go to (/link).
     group_chat_id: Mapped[int | None] = mapped_column(BigInteger)
     # The workshop's own time zone for quiet hours (None: the TIMEZONE setting).
@@ -144,6 +146,60 @@ class WorkshopOrganiser(Base):
     workshop: Mapped[Workshop] = relationship(back_populates="organisers")
 
 
+class OrganiserInvite(Base):
+    """A one-time link that makes whoever opens it an organiser of one workshop (48 h).
+
+    ``created_by`` and ``used_by`` carry no foreign key, like questionnaires' owner: an
+    organiser's /forget must not fail on an invite they once made or used.
+    """
+
+    __tablename__ = "organiser_invites"
+
+    token: Mapped[str] = mapped_column(String(32), primary_key=True)
+    workshop_id: Mapped[int] = mapped_column(ForeignKey("workshops.id", ondelete="CASCADE"), index=True)
+    created_by: Mapped[int] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_by: Mapped[int | None] = mapped_column(BigInteger)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class WorkshopSession(Base):
+    """One session of a workshop (a day, a data-jam theme): it is closed on its own and its
+    own evaluation goes out. Number 1 is the workshop itself when it has no other."""
+
+    __tablename__ = "workshop_sessions"
+    __table_args__ = (UniqueConstraint("workshop_id", "number"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    workshop_id: Mapped[int] = mapped_column(ForeignKey("workshops.id", ondelete="CASCADE"), index=True)
+    number: Mapped[int] = mapped_column(Integer)
+    title: Mapped[str] = mapped_column(String(256))
+    # The session's own end-of-session questionnaire (None: the workshop's).
+    evaluation_questionnaire_id: Mapped[int | None] = mapped_column(ForeignKey("questionnaires.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class Programme(Base):
+    """Several workshops under one name (a funder's programme), with its own code."""
+
+    __tablename__ = "programmes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    title: Mapped[str] = mapped_column(String(256))
+    created_by: Mapped[int] = mapped_column(BigInteger)  # no foreign key: see OrganiserInvite
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ProgrammeWorkshop(Base):
+    __tablename__ = "programme_workshops"
+
+    programme_id: Mapped[int] = mapped_column(ForeignKey("programmes.id", ondelete="CASCADE"), primary_key=True)
+    workshop_id: Mapped[int] = mapped_column(ForeignKey("workshops.id", ondelete="CASCADE"), primary_key=True)
+
+
 class Participant(Base):
     __tablename__ = "participants"
     __table_args__ = (UniqueConstraint("workshop_id", "user_id"),)
@@ -160,7 +216,7 @@ class Response(Base):
     """One participant's run through one questionnaire, and where they stand in it."""
 
     __tablename__ = "responses"
-    __table_args__ = (UniqueConstraint("participant_id", "questionnaire_id"),)
+    __table_args__ = (UniqueConstraint("participant_id", "questionnaire_id", "session_number"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     participant_id: Mapped[int] = mapped_column(
@@ -168,6 +224,9 @@ class Response(Base):
     )
     questionnaire_id: Mapped[int] = mapped_column(ForeignKey("questionnaires.id"), index=True)
     kind: Mapped[str] = mapped_column(String(16))
+    # The workshop session an evaluation belongs to (1, 2…; WorkshopSession.number);
+    # 0 for what is not tied to a session (profile, pre-survey, follow-up).
+    session_number: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     status: Mapped[ResponseStatus] = mapped_column(
         Enum(ResponseStatus, native_enum=False, length=16, values_callable=lambda e: [m.value for m in e]),
         default=ResponseStatus.PENDING,
@@ -222,6 +281,28 @@ class AnswerOption(Base):
     position: Mapped[int] = mapped_column(Integer, default=0)
 
 
+class Commitment(Base):
+    """One thing a participant wrote they will do differently ("commitment to change"),
+    sent back to them at follow-up time with "did you do it?" and, if not, what got in
+    the way (option ids of the follow-up's barrier question)."""
+
+    __tablename__ = "commitments"
+    __table_args__ = (UniqueConstraint("response_id", "position"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    response_id: Mapped[int] = mapped_column(ForeignKey("responses.id", ondelete="CASCADE"), index=True)
+    participant_id: Mapped[int] = mapped_column(ForeignKey("participants.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer)  # 1, 2, 3 in the order written
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # At follow-up time: done / partly / not_yet / not_relevant, and the barriers chosen.
+    outcome: Mapped[str | None] = mapped_column(String(16))
+    barriers: Mapped[list[str] | None] = mapped_column(JSON)
+    asked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    question_message_id: Mapped[int | None] = mapped_column(BigInteger)
+
+
 class ProgressMessage(Base):
     """A "k / N answered" message kept up to date after /close (one per close, edited)."""
 
@@ -255,6 +336,7 @@ class ScheduledSend(Base):
     workshop_id: Mapped[int] = mapped_column(ForeignKey("workshops.id", ondelete="CASCADE"), index=True)
     purpose: Mapped[SendPurpose] = mapped_column(_str_enum(SendPurpose))
     questionnaire_kind: Mapped[str] = mapped_column(String(16))  # evaluation or followup
+    session_number: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # as Response's
     round: Mapped[int] = mapped_column(Integer, default=0)  # reminder 1, 2…; 0: follow-up or /remind
     manual: Mapped[bool] = mapped_column(Boolean, default=False)  # /remind: now, no quiet hours
     quiet_hours: Mapped[bool] = mapped_column(Boolean, default=True)

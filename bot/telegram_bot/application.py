@@ -23,7 +23,9 @@ from bot.domain.workshops import new_join_code
 from bot.i18n import DEFAULT_LANGUAGE, SUPPORTED_LANGUAGES, translator
 from bot.rendering import texts
 from bot.storage.engine import DbSession
-from bot.telegram_bot import fallbacks, organiser, participant, questionnaires
+from bot.telegram_bot import (
+    fallbacks, organiser, organisers, participant, pre_survey, programmes, questionnaires, sessions,
+)
 from bot.telegram_bot.context import handler, log_unhandled_error
 from bot.telegram_bot.dispatcher import Dispatcher, dispatch_job
 from bot.telegram_bot.outbox import Outbox
@@ -53,12 +55,15 @@ PARTICIPANT_COMMANDS = {
 }
 ORGANISER_COMMANDS = {
     "new": organiser.new_workshop,
+    "organisers": organisers.organisers_command,  # private only: an invite link in a group is anyone's
+    "programme": programmes.programme,
     "questionnaires": questionnaires.questionnaires_command,
     "questionnaire": questionnaires.questionnaire_command,
 }
 # Results commands also work in an organisers' group (only for the workshop's organisers).
 GROUP_COMMANDS = {
     "close": organiser.close,
+    "session": sessions.session_command,
     "stats": organiser.stats,
     "report": organiser.report,
     "export": organiser.export,
@@ -66,6 +71,7 @@ GROUP_COMMANDS = {
     "remind": organiser.remind,
     "followup": organiser.followup,
     "timezone": organiser.timezone_command,
+    "pre": pre_survey.pre_command,
 }
 
 

@@ -8,17 +8,20 @@ error is logged, rolled back and answered with a short apology instead of silenc
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import logging
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from telegram import InlineKeyboardMarkup, InputMediaPhoto, Message, Update
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import ContextTypes
 
+from bot.domain.organisers import organises_any
 from bot.domain.updates import claim_update
 from bot.domain.users import TelegramIdentity, get_or_create_user, mark_blocked
 from bot.i18n import Translator, translator
@@ -29,6 +32,7 @@ from bot.storage.models import User
 from bot.telegram_bot.services import Services, services_of
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 ALBUM_MAX = 10
 
@@ -44,6 +48,7 @@ class BotContext:
     workshop_code: str | None = None  # set by handlers once they know the workshop: for the log line
     _user: User | None = field(default=None, repr=False)
     known_language: str | None = None  # the stored language once read: a plain str, for apologies
+    _organises: bool | None = field(default=None, repr=False)
 
     @property
     def user(self) -> User:
@@ -59,13 +64,31 @@ class BotContext:
         return translator(self.user.language)
 
     @property
-    def is_organiser(self) -> bool:
+    def may_create(self) -> bool:
+        """In ORGANISER_IDS: may create workshops (/new) and store questionnaire files."""
         return self.services.settings.is_organiser(self.user.id)
+
+    @property
+    def is_organiser(self) -> bool:
+        """May use organiser commands at all: in ORGANISER_IDS, or an organiser of some
+        workshop (invited). Each command still checks the workshop it names."""
+        if self._organises is None:
+            self._organises = self.may_create or organises_any(self.db, self.user.id)
+        return self._organises
 
     @property
     def chat_id(self) -> int:
         chat = self.update.effective_chat
         return chat.id if chat else self.user.id
+
+    async def in_thread(self, work: Callable[..., T], *args: object) -> T:
+        """Slow work (charts, a PDF, a workbook, reading a sent file) off the event loop, after
+        committing: the handler's transaction holds SQLite's write lock from its first write
+        (the update's claim), and the jobs that run on the loop meanwhile (live progress, the
+        dispatcher) would wait for that lock with the loop blocked — the bot frozen until the
+        busy timeout, and the handler's own work never resumed."""
+        self.db.commit()
+        return await asyncio.to_thread(work, *args)
 
     async def reply(self, text: str, keyboard: InlineKeyboardMarkup | None = None) -> Message:
         return await self.send_text(self.chat_id, text, keyboard)

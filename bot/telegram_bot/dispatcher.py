@@ -30,6 +30,7 @@ from bot.domain import dispatch
 from bot.domain.updates import KEEP_SECONDS, prune_processed_updates
 from bot.i18n import translator
 from bot.rendering import keyboards, texts
+from bot.results.organisers import Recipient
 from bot.storage.engine import DbSession, is_unavailable, log_background_failure, unavailable_reason
 from bot.telegram_bot.outbox import Outbox
 from bot.telegram_bot.rate_limit import BROADCAST, TelegramRateLimiter, background_args
@@ -241,11 +242,12 @@ class Dispatcher:
             summaries = dispatch.finish_sends(db, utcnow())
             db.commit()
         for summary in summaries:
-            try:
-                await bot.send_message(summary.notify_chat_id, texts.send_summary(translator(summary.notify_language), summary),
-                                       parse_mode=ParseMode.HTML, rate_limit_args=background_args(bot))
-            except TelegramError as error:
-                log.warning("could not tell chat %s how a send went: %s", summary.notify_chat_id, error)
+            for recipient in summary.recipients or (Recipient(summary.notify_chat_id, summary.notify_language),):
+                try:
+                    await bot.send_message(recipient.chat_id, texts.send_summary(translator(recipient.language), summary),
+                                           parse_mode=ParseMode.HTML, rate_limit_args=background_args(bot))
+                except TelegramError as error:
+                    log.warning("could not tell chat %s how a send went: %s", recipient.chat_id, error)
 
     def _schedule_wake(self, application: Application[Any, Any, Any, Any, Any, Any]) -> None:
         """Wake exactly when the next thing falls due, if that is before the next tick."""

@@ -5,15 +5,17 @@ CODE is the first argument; without it, the organiser's latest workshop.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from zoneinfo import ZoneInfoNotFoundError
 
 from telegram.error import BadRequest, Forbidden
 
 from bot.charts import render_charts
 from bot.clock import utcnow
+from bot.domain.before_after import before_after
+from bot.domain.commitments import commitment_results
 from bot.domain.delivery import delivery_counts
 from bot.domain.dispatch import remind_now
 from bot.domain.durations import parse_duration_text
@@ -26,7 +28,9 @@ from bot.domain.errors import (
     WorkshopNotFound,
 )
 from bot.domain.export import export_data
+from bot.domain.nonresponse import nonresponse
 from bot.domain.outcomes import outcomes
+from bot.domain.programmes import ProgrammeNotFound, programme_workshops
 from bot.domain.retention import kept_figures
 from bot.domain.reversals import find_reversals
 from bot.domain.schedule import (
@@ -40,8 +44,9 @@ from bot.domain.schedule import (
     timezone_name,
     upcoming_reminders,
 )
+from bot.domain.sessions import SessionNotFound, latest_closed
 from bot.domain.stats import NotComparable, collect_stats
-from bot.domain.stats_query import BadStatsQuery, parse_stats_arguments
+from bot.domain.stats_query import BadStatsQuery, parse_stats_arguments, session_word
 from bot.domain.workshops import (
     clean_title,
     close_workshop,
@@ -53,6 +58,7 @@ from bot.domain.workshops import (
 from bot.exports.csv_file import to_csv
 from bot.exports.xlsx_file import to_xlsx
 from bot.i18n import translator
+from bot.questionnaires.model import QuestionnaireKind
 from bot.rendering import texts
 from bot.rendering.chart_specs import chart_specs
 from bot.rendering.export_content import (
@@ -63,9 +69,9 @@ from bot.rendering.export_content import (
 from bot.rendering.qr import join_link, qr_png
 from bot.rendering.report_content import report_content
 from bot.reports.pdf import render_report
-from bot.results.stats import Breakdown, Stats
+from bot.results.stats import MIN_GROUP_SIZE, Breakdown, Stats
 from bot.results.statuses import SendStatus
-from bot.storage.models import Workshop
+from bot.storage.models import Programme, Workshop
 from bot.telegram_bot.context import BotContext
 from bot.telegram_bot.outbox import CloseNotice
 
@@ -81,11 +87,12 @@ async def _may_organise(ctx: BotContext) -> bool:
     return True
 
 
-async def _organiser_workshop(ctx: BotContext) -> Workshop | None:
+async def _organiser_workshop(ctx: BotContext, args: list[str] | None = None) -> Workshop | None:
     """The workshop named by the first argument (or the latest), or None after saying why."""
     if not await _may_organise(ctx):
         return None
-    code = (ctx.ptb.args or [""])[0]
+    words = ctx.ptb.args if args is None else args
+    code = (words or [""])[0]
     try:
         workshop = workshop_for_organiser(ctx.db, ctx.user.id, code or None)
     except WorkshopNotFound:
@@ -128,7 +135,7 @@ async def _deliver_compared(ctx: BotContext, workshops: list[Workshop], send: Se
 
 
 async def new_workshop(ctx: BotContext) -> None:
-    if not ctx.is_organiser:  # a newcomer: tell them the id the administrator needs
+    if not ctx.may_create:  # a newcomer (or an invited co-organiser): the id the administrator needs
         await ctx.reply(texts.not_organiser_new(ctx.tr, ctx.user.id))
         return
     title = " ".join(ctx.ptb.args or [])
@@ -149,12 +156,14 @@ async def close(ctx: BotContext) -> None:
     result = close_workshop(ctx.db, workshop)
     policy = ctx.services.settings.schedule_policy
     if result.first_close:
-        plan_after_close(ctx.db, workshop, policy, utcnow())
+        plan_after_close(ctx.db, workshop, policy, utcnow(), result.session_number)
     text = texts.close_sending(ctx.tr, result)
+    if result.session_title is not None:  # several sessions: say which one closed
+        text = texts.session_closed(ctx.tr, result.session_number, result.session_title) + "\n" + text
     if result.first_close:
         planned = followup_send(ctx.db, workshop)
         text += "\n\n" + texts.schedule_planned(
-            ctx.tr, [r.due_at for r in upcoming_reminders(ctx.db, workshop)],
+            ctx.tr, [r.due_at for r in upcoming_reminders(ctx.db, workshop, result.session_number)],
             planned.due_at if planned else None, _zone(ctx, workshop),
         )
     await ctx.reply(text)
@@ -173,14 +182,16 @@ async def remind(ctx: BotContext) -> None:
     workshop = await _organiser_workshop(ctx)
     if workshop is None:
         return
-    if workshop.closed_at is None:
+    session = latest_closed(ctx.db, workshop)  # a next session may be open: remind the last closed one
+    if session is None:
         await ctx.reply(texts.not_closed(ctx.tr))
         return
     dispatcher = ctx.services.dispatcher
     kind = questionnaire_to_remind(ctx.db, workshop)
     try:
         started = remind_now(ctx.db, workshop, kind.value, results_chat(ctx, workshop), ctx.user.language,
-                             utcnow(), dispatcher.worker, ctx.services.settings.schedule_policy)
+                             utcnow(), dispatcher.worker, ctx.services.settings.schedule_policy,
+                             session.number if kind is QuestionnaireKind.EVALUATION else 0)
     except RemindTooSoon as error:
         await ctx.reply(texts.remind_too_soon(ctx.tr, workshop.title, error.next_at, _zone(ctx, workshop)))
         return
@@ -246,7 +257,7 @@ async def followup(ctx: BotContext) -> None:
 
 
 def _followup_state(ctx: BotContext, workshop: Workshop, zone: str) -> str:
-    if workshop.closed_at is None:
+    if latest_closed(ctx.db, workshop) is None:
         raise NotClosed()
     send = followup_send(ctx.db, workshop)
     if send is None or send.status is SendStatus.CANCELLED:
@@ -274,22 +285,35 @@ async def timezone_command(ctx: BotContext) -> None:
     await ctx.reply(texts.timezone_set(ctx.tr, workshop.title, rest[0]))
 
 
-async def _requested_stats(ctx: BotContext) -> tuple[list[Workshop], Stats] | None:
-    """Workshops and statistics named by the arguments of /stats or /report, or None after saying why."""
+async def _requested_stats(ctx: BotContext) -> tuple[list[Workshop], Stats, Programme | None] | None:
+    """Workshops and statistics named by the arguments of /stats or /report (and the
+    programme, for ``/stats PCODE``: its groups pooled over its workshops), or None after saying why."""
     if not await _may_organise(ctx):
         return None
+    programme: Programme | None = None
     try:
         query = parse_stats_arguments(ctx.ptb.args or [])
-        workshops = workshops_for_organiser(ctx.db, ctx.user.id, list(query.codes))
+        if query.programme:
+            programme, workshops = programme_workshops(ctx.db, ctx.user.id, query.programme)
+            if not workshops:
+                await ctx.reply(texts.programme_empty(ctx.tr, programme.code))
+                return None
+        else:
+            workshops = workshops_for_organiser(ctx.db, ctx.user.id, list(query.codes))
         if await _data_deleted(ctx, workshops):
             return None
-        return workshops, collect_stats(ctx.db, workshops, query.breakdown)
+        return workshops, collect_stats(ctx.db, workshops, query.breakdown, pooled=programme is not None,
+                                        session=query.session), programme
+    except ProgrammeNotFound as missing:
+        await ctx.reply(texts.programme_not_found(ctx.tr, str(missing.args[0])))
     except BadStatsQuery:
         await ctx.reply(texts.bad_stats_query(ctx.tr))
     except WorkshopNotFound as missing:
         await ctx.reply(texts.workshop_not_found(ctx.tr, str(missing.args[0]) if missing.args else ""))
     except NotComparable:
         await ctx.reply(texts.not_comparable(ctx.tr))
+    except SessionNotFound as missing:
+        await ctx.reply(texts.session_not_found(ctx.tr, missing.number, missing.code))
     return None
 
 
@@ -297,12 +321,17 @@ async def stats(ctx: BotContext) -> None:
     requested = await _requested_stats(ctx)
     if requested is None:
         return
-    workshops, collected = requested
+    workshops, collected, programme = requested
     if not collected.has_answers:  # one message saying so, rather than empty charts
         await ctx.reply(texts.no_answers_yet(ctx.tr, collected))
         return
-    summary = texts.stats_summary(ctx.tr, collected, find_reversals(collected))
-    charts = await asyncio.to_thread(render_stats_charts, collected, ctx.tr.language)
+    heading = (texts.programme_stats_heading(ctx.tr, programme.title, programme.code, len(workshops))
+               if programme is not None else None)
+    summary = texts.stats_summary(ctx.tr, collected, find_reversals(collected), nonresponse(ctx.db, workshops),
+                                  heading=heading)
+    summary += texts.before_after_summary(ctx.tr, before_after(ctx.db, workshops, collected.breakdown))
+    summary += texts.commitments_stats_block(ctx.tr, commitment_results(ctx.db, workshops), MIN_GROUP_SIZE)
+    charts = await ctx.in_thread(render_stats_charts, collected, ctx.tr.language)
 
     async def send(chat_id: int) -> None:
         await ctx.send_photos(chat_id, charts, [f"chart-{i + 1:02d}.png" for i in range(len(charts))])
@@ -319,15 +348,18 @@ async def report(ctx: BotContext) -> None:
     requested = await _requested_stats(ctx)
     if requested is None:
         return
-    workshops, collected = requested
+    workshops, collected, programme = requested
     if not collected.has_answers:  # one message saying so, rather than a report of empty charts
         await ctx.reply(texts.no_answers_yet(ctx.tr, collected))
         return
+    pooled = programme is not None  # a programme's groups: its workshops together
+    session = collected.workshops[0].session.number if collected.workshops[0].session else None  # /report CODE s2
     if collected.breakdown is None:
         overall = collected
-        by_group = [collect_stats(ctx.db, workshops, breakdown) for breakdown in (Breakdown.GENDER, Breakdown.ORG_TYPE)]
+        by_group = [collect_stats(ctx.db, workshops, breakdown, pooled=pooled, session=session)
+                    for breakdown in (Breakdown.GENDER, Breakdown.ORG_TYPE)]
     else:
-        overall = collect_stats(ctx.db, workshops)
+        overall = collect_stats(ctx.db, workshops, session=session)
         by_group = [collected]
     try:
         found_outcomes = outcomes(overall, collect_stats(ctx.db, workshops, followup=True))
@@ -337,12 +369,16 @@ async def report(ctx: BotContext) -> None:
         ctx.tr, overall, find_reversals(overall), found_outcomes,
         timezone=_zone(ctx, workshops[0]), generated_at=utcnow(),  # dates as the workshop lives them
         breakdowns=[(stats, find_reversals(stats)) for stats in by_group],
+        nonresponse=nonresponse(ctx.db, workshops), programme_title=programme.title if programme else None,
+        before_after=before_after(ctx.db, workshops),
+        commitments=commitment_results(ctx.db, workshops),
     )
-    pdf = await asyncio.to_thread(render_report, content)
-    codes = "-".join(w.join_code for w in workshops)
+    pdf = await ctx.in_thread(render_report, content)
+    codes = programme.code if programme else "-".join(w.join_code for w in workshops)
+    title = programme.title if programme else collected.title
 
     async def send(chat_id: int) -> None:
-        await ctx.send_document(chat_id, pdf, f"report-{codes}.pdf", texts.report_caption(ctx.tr, collected.title))
+        await ctx.send_document(chat_id, pdf, f"report-{codes}.pdf", texts.report_caption(ctx.tr, title))
 
     await _deliver_compared(ctx, workshops, send)
 
@@ -367,13 +403,23 @@ async def export(ctx: BotContext) -> None:
     if chat is not None and chat.type != "private":
         await ctx.reply(texts.export_in_private(ctx.tr))
         return
-    workshop = await _organiser_workshop(ctx)
+    try:
+        session, words = session_word(list(ctx.ptb.args or []))  # /export CODE s2: one session's evaluation
+    except BadStatsQuery:
+        await ctx.reply(texts.bad_stats_query(ctx.tr))
+        return
+    workshop = await _organiser_workshop(ctx, words)
     if workshop is None or await _data_deleted(ctx, [workshop]):
         return
-    data = export_data(ctx.db, workshop, timezone=_zone(ctx, workshop))
+    try:
+        data = replace(export_data(ctx.db, workshop, timezone=_zone(ctx, workshop), session=session),
+                       nonresponse=nonresponse(ctx.db, [workshop]))  # stated on the summary sheet
+    except SessionNotFound as missing:
+        await ctx.reply(texts.session_not_found(ctx.tr, missing.number, missing.code))
+        return
     separator = csv_separator(ctx.tr.language)
     csv_data = to_csv(export_csv_table(ctx.tr, data), separator=separator)
-    xlsx_data = await asyncio.to_thread(to_xlsx, export_workbook(ctx.tr, data))
+    xlsx_data = await ctx.in_thread(to_xlsx, export_workbook(ctx.tr, data))
     stem = f"workshop-{workshop.join_code}-{ctx.tr.language}"  # the language of the headers
     csv_name = f"{stem}-{'semicolon' if separator == ';' else 'comma'}.csv"  # says how Excel splits it
 
@@ -404,4 +450,4 @@ async def help_command(ctx: BotContext) -> None:
 
 async def whoami_command(ctx: BotContext) -> None:
     """Anyone's own Telegram id: what the administrator puts in ORGANISER_IDS."""
-    await ctx.reply(texts.whoami_text(ctx.tr, ctx.user.id, is_organiser=ctx.is_organiser))
+    await ctx.reply(texts.whoami_text(ctx.tr, ctx.user.id, is_organiser=ctx.may_create))

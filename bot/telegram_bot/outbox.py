@@ -17,16 +17,18 @@ from typing import Any
 
 from telegram import Bot
 from telegram.constants import ParseMode
-from telegram.error import BadRequest, TelegramError
+from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import Application
 
 from bot.clock import utcnow
 from bot.domain.delivery import delivery_counts
 from bot.domain.dispatch import record_questionnaire_failure
+from bot.domain.organisers import results_recipients
 from bot.domain.participation import pending_outbox
-from bot.domain.progress import track
+from bot.domain.progress import stop_tracking, track
 from bot.i18n import translator
 from bot.rendering import texts
+from bot.results.organisers import Recipient
 from bot.storage.engine import DbSession, log_background_failure
 from bot.storage.models import Workshop
 from bot.telegram_bot.questionnaire_flow import deliver
@@ -115,14 +117,25 @@ class Outbox:
                                 "; will retry" if retried else "; giving up")
 
     async def _report(self, bot: Bot, notice: CloseNotice) -> None:
-        """Tell the organisers how /close went, in the message live progress will edit."""
+        """Tell the organisers how /close went, in the messages live progress will edit: the
+        chat /close came from, then the linked group or else every organiser, each in their
+        language (``results_recipients``); one who cannot be reached does not stop the others."""
         with self._session_factory() as db:
             workshop = db.get(Workshop, notice.workshop_id)
             if workshop is None:
                 return
             figures = delivery_counts(db, workshop)
-            text = texts.live_progress(translator(notice.language), figures, final=False)
-            message = await bot.send_message(notice.chat_id, text, parse_mode=ParseMode.HTML,
-                                             rate_limit_args=background_args(bot))
-            track(db, workshop, notice.chat_id, message.message_id, notice.language, text)
+            recipients = results_recipients(db, workshop, Recipient(notice.chat_id, notice.language))
+            stop_tracking(db, workshop)
             db.commit()
+            for recipient in recipients:
+                text = texts.live_progress(translator(recipient.language), figures, final=False)
+                try:
+                    message = await bot.send_message(recipient.chat_id, text, parse_mode=ParseMode.HTML,
+                                                     rate_limit_args=background_args(bot))
+                except (BadRequest, Forbidden) as error:  # blocked, or a group the bot left
+                    log.info("close report to %s not delivered: %s", recipient.chat_id, error.message)
+                    continue
+                track(db, workshop, recipient.chat_id, message.message_id, recipient.language, text,
+                      stop_earlier=False)
+                db.commit()

@@ -17,6 +17,7 @@ from bot.domain.participation import (
     pending_responses_of,
     workshop_of_response,
 )
+from bot.domain.organisers import invite_token, workshops_organised
 from bot.domain.personal_data import personal_data
 from bot.domain.users import forget_user, set_language, set_reminders
 from bot.i18n import SUPPORTED_LANGUAGES
@@ -27,6 +28,7 @@ from bot.rendering.personal_data import personal_data_json
 from bot.results.questions import Progress, QuestionView
 from bot.results.statuses import ResponseStatus
 from bot.storage.models import Response
+from bot.telegram_bot import organisers
 from bot.telegram_bot.context import BotContext
 from bot.telegram_bot.questionnaire_flow import (
     deliver,
@@ -43,6 +45,9 @@ MAX_TYPED_TEXT = 5000  # beyond this we do not even try (Telegram itself stops a
 async def start(ctx: BotContext) -> None:
     """``/start CODE`` joins a workshop; plain ``/start`` resumes what is unfinished."""
     code = (ctx.ptb.args or [""])[0]
+    if (token := invite_token(code)) is not None:  # org_…: an organiser invite, never a join code
+        await organisers.accept(ctx, token)
+        return
     if code:
         await _join(ctx, code)
         return
@@ -133,8 +138,13 @@ async def on_forget(ctx: BotContext, payload: Payload) -> None:
         await ctx.answer_callback(texts.stale_button(tr))
         return
     if payload.value == "yes":
-        count = forget_user(ctx.db, ctx.user.id)
+        user_id = ctx.user.id
+        count = forget_user(ctx.db, user_id)
         await ctx.edit(query.message.message_id, texts.forget_done(tr, count))
+        # Organiser roles stay (a workshop never loses its last organiser silently): say so.
+        organised = [(w.title, w.join_code) for w in workshops_organised(ctx.db, user_id)]
+        if organised:
+            await ctx.reply(texts.still_organiser(tr, organised, user_id))
     else:
         await ctx.edit(query.message.message_id, texts.forget_cancelled(tr))
 
@@ -318,6 +328,9 @@ async def on_text(ctx: BotContext) -> None:
         progress = answering.answer_text(ctx.db, response, view.index, message.text[:MAX_TYPED_TEXT])
     except answering.TextTooLong as error:  # nothing stored: the question still waits for a shorter one
         await ctx.reply(texts.text_too_long(ctx.tr, error.limit, error.length))
+        return
+    except answering.TooManyItems as error:  # a commitments question already full (after ◀ Back)
+        await ctx.reply(texts.commitments_full(ctx.tr))
         return
     except InvalidAnswer:
         await ctx.reply(texts.empty_text(ctx.tr))

@@ -19,9 +19,10 @@ from telegram import Bot
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden
 
-from bot.domain import answering
+from bot.domain import answering, commitments
 from bot.domain.participation import claim_pending, workshop_of_response
 from bot.domain.questionnaire_store import questionnaire_by_id
+from bot.domain.sessions import session_title_for
 from bot.domain.users import mark_blocked
 from bot.i18n import Translator, translator
 from bot.questionnaires.model import QuestionnaireKind
@@ -30,6 +31,7 @@ from bot.results.questions import Progress, QuestionView
 from bot.results.statuses import ResponseStatus
 from bot.storage.engine import DbSession
 from bot.storage.models import Response, User
+from bot.telegram_bot.commitments import send_prompt
 
 log = logging.getLogger(__name__)
 
@@ -94,12 +96,19 @@ async def deliver(bot: Bot, db: DbSession, response: Response, user: User) -> bo
         return True  # sent already, or being sent by the outbox or another handler right now
     questionnaire = questionnaire_by_id(db, response.questionnaire_id)
     workshop = workshop_of_response(db, response)
+    session = session_title_for(db, workshop, response.session_number) if response.session_number else None
+    title = texts.session_heading(tr, workshop.title, session) if session else workshop.title  # which day's
     try:
         await bot.send_message(
-            user.id, texts.questionnaire_intro(tr, questionnaire, workshop.title), parse_mode=ParseMode.HTML
+            user.id, texts.questionnaire_intro(tr, questionnaire, title), parse_mode=ParseMode.HTML
         )
         view = answering.opening_view(db, response)  # the notes before it shown above it
-        message_id = await send_question(bot, user.id, tr, view)
+        # A follow-up to someone who wrote commitments: those come back first, one by one.
+        prompt = commitments.current_prompt(db, response)
+        if prompt is None:
+            message_id = await send_question(bot, user.id, tr, view)
+        else:
+            message_id = await send_prompt(bot, user.id, tr, prompt)
     except Forbidden:
         log.info("user %s blocked the bot; questionnaire %s not delivered", user.id, response.id)
         answering.mark_undeliverable(response)
@@ -107,16 +116,24 @@ async def deliver(bot: Bot, db: DbSession, response: Response, user: User) -> bo
         db.commit()
         return False
     answering.mark_started(response, message_id, view.index)
+    if prompt is not None:
+        commitments.shown_in(db, response, prompt, message_id)
     db.commit()
     return True
 
 
 async def resend_current(bot: Bot, db: DbSession, response: Response, user: User) -> None:
-    """Show the current question again as a fresh message (after /start, or a restart)."""
+    """Show the current question again as a fresh message (after /start, or a restart);
+    in a follow-up, the commitment being asked about comes first."""
     view = answering.current_view(db, response)
     if view is None:
         return
     tr = translator(user.language)
+    prompt = commitments.current_prompt(db, response)
+    if prompt is not None:
+        commitments.shown_in(db, response, prompt, await send_prompt(bot, user.id, tr, prompt))
+        db.commit()
+        return
     if response.question_message_id is not None:  # retire the old keyboard (a second call: rare)
         await edit_message(bot, user.id, response.question_message_id, texts.question_text(tr, view), None, tr)
     answering.shown_in(db, response.id, await send_question(bot, user.id, tr, view))

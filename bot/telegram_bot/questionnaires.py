@@ -7,7 +7,6 @@ XLSForm workbook takes a moment to open); nothing is stored unless the whole fil
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import re
 
@@ -48,8 +47,9 @@ async def on_document(ctx: BotContext) -> None:
     document = message.document if message is not None else None
     if document is None:
         return
-    if not ctx.is_organiser:
-        await ctx.reply(texts.only_organisers_send_files(ctx.tr))
+    if not ctx.may_create:  # ORGANISER_IDS store files; invited co-organisers use /questionnaire
+        await ctx.reply(texts.co_organiser_no_files(ctx.tr) if ctx.is_organiser
+                        else texts.only_organisers_send_files(ctx.tr))
         return
     name = document.file_name or DEFAULT_FILE_NAME
     if document.file_size is not None and document.file_size > MAX_UPLOAD_BYTES:  # refused unread
@@ -63,7 +63,7 @@ async def on_document(ctx: BotContext) -> None:
         await ctx.reply(texts.file_download_failed(ctx.tr))
         return
     try:
-        questionnaire = await asyncio.to_thread(read_questionnaire_file, data, name)
+        questionnaire = await ctx.in_thread(read_questionnaire_file, data, name)
     except QuestionnaireProblems as problems:
         await _reply_all(ctx, texts.questionnaire_problems(ctx.tr, problems))
         return
@@ -79,7 +79,7 @@ async def on_document(ctx: BotContext) -> None:
 async def on_preview_language(ctx: BotContext, payload: Payload) -> None:
     """The language button under a preview: the same preview, in that language."""
     match = _PREVIEW_VALUE.fullmatch(payload.value)
-    found = preview_of(ctx.db, ctx.user.id, int(match.group(1))) if match and ctx.is_organiser else None
+    found = preview_of(ctx.db, ctx.user.id, int(match.group(1))) if match and ctx.may_create else None
     if match is None or found is None or match.group(2) not in SUPPORTED_LANGUAGES \
             or match.group(2) not in found[0].languages:
         await unknown_button(ctx)  # stale, forged, or another organiser's questionnaire

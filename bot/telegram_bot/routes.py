@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 
 from bot.rendering.callback_data import Action, Payload, parse
-from bot.telegram_bot import participant, questionnaires
+from bot.telegram_bot import commitments, organisers, participant, questionnaires
 from bot.telegram_bot.context import BotContext
 from bot.telegram_bot.fallbacks import unknown_button
 
@@ -23,6 +23,8 @@ CALLBACK_ROUTES: dict[Action, CallbackHandler] = {
     Action.RESUME: participant.on_resume,
     Action.REMINDERS: participant.on_reminders_button,
     Action.PREVIEW: questionnaires.on_preview_language,
+    Action.COMMITMENT: commitments.on_commitment,
+    Action.REMOVE_ORGANISER: organisers.on_remove_button,
 }
 
 

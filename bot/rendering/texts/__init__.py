@@ -6,6 +6,36 @@ comes from people (titles, names, answers) is escaped here, once. One module per
 the conversation; callers use ``texts.<function>`` whatever the module.
 """
 
+from bot.rendering.texts.commitments import (  # noqa: F401
+    commitment_after_last_text,
+    commitment_barrier_label,
+    commitment_outcome_button,
+    commitment_outcome_label,
+    commitment_prompt_text,
+    commitment_recap_line,
+    commitments_barrier_lines,
+    commitments_barriers_heading,
+    commitments_export_columns,
+    commitments_figures_lines,
+    commitments_full,
+    commitments_heading,
+    commitments_outcome_lines,
+    commitments_outcomes_heading,
+    commitments_quote_lines,
+    commitments_quotes_heading,
+    commitments_quotes_withheld,
+    commitments_stats_block,
+)
+from bot.rendering.texts.before_after import (  # noqa: F401
+    before_after_summary,
+    not_a_pre_survey,
+    pre_state,
+    pre_too_late,
+    pre_usage,
+    report_before_after_labels,
+    report_before_after_note,
+    report_before_after_row,
+)
 from bot.rendering.texts.export import (  # noqa: F401
     export_caption,
     export_columns,
@@ -93,6 +123,42 @@ from bot.rendering.texts.organiser import (  # noqa: F401
     sent_to_group,
     workshop_created,
 )
+from bot.rendering.texts.nonresponse import (  # noqa: F401
+    NonResponseText,
+    nonresponse_lines,
+    nonresponse_text,
+)
+from bot.rendering.texts.programmes import (  # noqa: F401
+    programme_changed,
+    programme_created,
+    programme_empty,
+    programme_list,
+    programme_not_found,
+    programme_report_subtitle,
+    programme_stats_heading,
+    programme_usage,
+    programme_workshop_fact,
+    too_many_workshops,
+)
+from bot.rendering.texts.organisers import (  # noqa: F401
+    co_organiser_no_files,
+    invite_accepted,
+    invite_already_organiser,
+    invite_expired,
+    invite_link_text,
+    invite_not_found,
+    invite_used,
+    last_organiser,
+    not_an_organiser_of_it,
+    organiser_joined,
+    organiser_mention,
+    organiser_removed,
+    organisers_list,
+    organisers_usage,
+    remove_button,
+    still_organiser,
+    you_were_removed,
+)
 from bot.rendering.texts.privacy import (  # noqa: F401
     data_deleted,
     export_in_private,
@@ -163,6 +229,17 @@ from bot.rendering.texts.report import (  # noqa: F401
     share_text,
     summary_average,
     summary_top_answer,
+)
+from bot.rendering.texts.sessions import (  # noqa: F401
+    session_added,
+    session_closed,
+    session_heading,
+    session_line,
+    session_lines,
+    session_name,
+    session_not_found,
+    session_rate,
+    sessions_list,
 )
 from bot.rendering.texts.statistics import (  # noqa: F401
     _figures_line,

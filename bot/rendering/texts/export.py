@@ -78,6 +78,7 @@ def export_summary_labels(tr: Translator) -> dict[str, str]:
         "joined": tr.gettext("Participants who joined"),
         "reached": tr.gettext("Questionnaire received by"),
         "timezone": tr.gettext("Time zone of the dates"),
+        "session": tr.gettext("Evaluation of the session"),
     }
 
 

@@ -6,6 +6,7 @@ from html import escape
 
 from bot.i18n import Translator
 from bot.rendering.texts.markup import ltr
+from bot.rendering.texts.organisers import organisers_usage
 
 
 def help_text(tr: Translator, *, is_organiser: bool, user_id: int | None = None) -> str:
@@ -30,12 +31,17 @@ def help_text(tr: Translator, *, is_organiser: bool, user_id: int | None = None)
                        "without it, your latest workshop)"),
             tr.gettext("/new TITLE — create a workshop, get its link and QR code"),
             tr.gettext("/close CODE — end the session and send the questionnaire"),
+            tr.gettext("/session CODE TITLE — the workshop's next session (day 2…), with its own questionnaire; "
+                       "/session CODE lists the sessions; /stats CODE s2 — one session's results"),
             tr.gettext("/stats CODE — see the results"),
             tr.gettext("/stats CODE by gender, /stats CODE by org — results by group"),
             tr.gettext("/stats CODE1 CODE2 — compare workshops"),
+            tr.gettext("/programme new TITLE, /programme add PCODE CODE… — several workshops under one programme"),
+            tr.gettext("/stats PCODE, /report PCODE — a programme's figures and report (PCODE: the programme's code)"),
             tr.gettext("/export CODE — the answers as CSV and Excel files"),
             tr.gettext("/report CODE — the evaluation report as a PDF"),
             tr.gettext("/link CODE — in a group: send this workshop's results to the group"),
+            organisers_usage(tr),
             tr.gettext("/remind CODE — remind now everyone who has not finished"),
             tr.gettext("/followup CODE — when the follow-up survey goes out; "
                        "/followup CODE 14d or 2026-12-01 to move it, /followup CODE off to cancel it"),
@@ -44,6 +50,8 @@ def help_text(tr: Translator, *, is_organiser: bool, user_id: int | None = None)
                        "file to add your own"),
             tr.gettext("/questionnaire CODE KEY — the questionnaire sent at the end of the session; "
                        "/questionnaire CODE KEY followup for the follow-up survey"),
+            tr.gettext("/pre CODE on — a short questionnaire when participants join (their level before the "
+                       "workshop), compared with the end in /stats; /pre CODE off to stop"),
         ]
     if user_id is not None:
         lines += ["", your_telegram_id(tr, user_id)]

@@ -79,6 +79,10 @@ def question_type_words(tr: Translator, question: Question) -> str:
             return tr.gettext("several choices")
         return tr.ngettext("several choices, up to %(n)d", "several choices, up to %(n)d",
                            question.max_choices) % {"n": question.max_choices}
+    if kind is QuestionType.COMMITMENTS:
+        limit = question.max_choices or 3
+        return tr.ngettext("commitments to change: up to %(n)d, sent back at follow-up time",
+                           "commitments to change: up to %(n)d, sent back at follow-up time", limit) % {"n": limit}
     if kind is QuestionType.TEXT:
         if question.max_length is None:
             return tr.gettext("free text")

@@ -18,6 +18,12 @@ RECAP_QUESTION = 60
 to recognise it on a phone, and the line stays one or two lines long."""
 RECAP_ANSWER = 80  # and of the answer in the recap above the next question
 SUMMARY_ANSWER = 300  # and of each answer in the summary at the end (a typed text, mostly)
+COMMITMENT_CHARS = 280  # what one message of a commitments question may carry (the domain refuses more)
+
+
+def commitment_items(view: QuestionView) -> list[str]:
+    """A commitments question's items written so far (the answer keeps one per line)."""
+    return [] if view.skipped else [item for item in (view.text or "").split("\n") if item]
 
 
 def questionnaire_intro(tr: Translator, questionnaire: Questionnaire, workshop_title: str) -> str:
@@ -64,7 +70,27 @@ def question_text(tr: Translator, view: QuestionView, notice: str | None = None)
         parts.append("<i>" + hint + "</i>")
         if view.text is not None:  # the participant's own text: cut to the room left, then escaped
             return _fit(echo("\n\n".join(parts), view.text))
+    elif question.type is QuestionType.COMMITMENTS:
+        parts.extend(_commitments_hint(tr, view))
     return _fit("\n\n".join(parts))
+
+
+def _commitments_hint(tr: Translator, view: QuestionView) -> list[str]:
+    """How to answer a commitments question, and what is written so far ("1. …"), each
+    item the participant's own words, cut and escaped."""
+    limit = view.question.max_choices or 3
+    items = commitment_items(view)
+    if not items:
+        return ["<i>" + tr.ngettext(
+            "Type one thing per message (at most %(chars)d characters): up to %(n)d thing.",
+            "Type one thing per message (at most %(chars)d characters): up to %(n)d things.",
+            limit) % {"n": limit, "chars": COMMITMENT_CHARS} + "</i>"]
+    written = "\n".join(f"{number}. {escape(cut(item, COMMITMENT_CHARS))}" for number, item in enumerate(items, 1))
+    left = limit - len(items)
+    hint = (tr.ngettext("You can write %(n)d more, or tap “That’s all”.",
+                        "You can write %(n)d more, or tap “That’s all”.", left) % {"n": left}
+            if left > 0 else tr.gettext("Tap “That’s all” to go on."))
+    return [written, "<i>" + hint + "</i>"]
 
 
 def _answer(tr: Translator, view: QuestionView, room: int) -> str:
@@ -73,6 +99,9 @@ def _answer(tr: Translator, view: QuestionView, room: int) -> str:
         return tr.gettext("skipped")
     if view.rating is not None:
         return ltr(tr, f"{view.rating}/{view.question.scale_max}")
+    if view.question.type is QuestionType.COMMITMENTS:
+        numbered = " · ".join(f"{number}. {item}" for number, item in enumerate(commitment_items(view), 1))
+        return escape(cut(numbered, room))
     if view.text is not None:
         folded = " ".join(view.text.replace(SLOT, "").split())  # one line; SLOT is ours alone
         return escape(cut(folded, room))

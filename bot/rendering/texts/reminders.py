@@ -12,6 +12,7 @@ from bot.questionnaires.model import (
 )
 from bot.rendering.texts.markup import ltr
 from bot.rendering.texts.organiser import completion_rate
+from bot.rendering.texts.sessions import session_heading
 from bot.results.delivery import DeliveryCounts
 from bot.results.dispatch import ReminderJob, SendSummary
 from bot.results.statuses import SendPurpose
@@ -19,7 +20,8 @@ from bot.results.statuses import SendPurpose
 
 def reminder_text(tr: Translator, job: ReminderJob) -> str:
     """"Start" wording for those who have not answered yet, "finish" for those who began."""
-    values = {"title": escape(job.workshop_title), "n": job.total, "answered": job.answered}
+    title = session_heading(tr, job.workshop_title, job.session_title) if job.session_title else job.workshop_title
+    values = {"title": escape(title), "n": job.total, "answered": job.answered}
     followup = job.questionnaire_kind == QuestionnaireKind.FOLLOWUP.value
     if job.answered == 0:
         text = (tr.ngettext("⏰ A few weeks after «%(title)s», how is it going? %(n)d short question "

@@ -19,6 +19,9 @@ from bot.rendering.texts.markup import (
     scale_anchors,
     split_blocks,
 )
+from bot.rendering.texts.nonresponse import nonresponse_lines
+from bot.rendering.texts.sessions import session_lines, session_name
+from bot.results.nonresponse import NonResponse
 from bot.results.questions import QuestionView
 from bot.results.reversals import Reversal, ReversalKind
 from bot.results.stats import (
@@ -152,6 +155,10 @@ def legend_label(name: str, respondents: int) -> str:
     return f"{name} (n = {respondents})"
 
 
+def joined_text(tr: Translator, n: int) -> str:
+    return tr.ngettext("%(n)d participant has joined.", "%(n)d participants have joined.", n) % {"n": n}
+
+
 def no_answers_yet(tr: Translator, stats: Stats) -> str:
     """/stats before anybody answered: one message instead of empty charts."""
     lines = [
@@ -226,10 +233,10 @@ def _question_block(
         for value in question.scale():
             count = question_stats.rating_counts.get(value, 0)
             lines.append(f"  {value}: {count} ({tr.share(count, question_stats.answered)})")
-    elif question.type is QuestionType.TEXT:
+    elif question.type in (QuestionType.TEXT, QuestionType.COMMITMENTS):  # commitments: one per line
         lines.append(n_line)
         # each answer cut BEFORE escaping, to leave room in a message for the question line
-        lines.extend(f"  « {escape(cut(text, QUOTE_MAX))} »" for text in question_stats.texts)
+        lines.extend(f"  « {escape(cut(text.replace(chr(10), ' · '), QUOTE_MAX))} »" for text in question_stats.texts)
         return "\n".join(lines)
     else:
         if question.type is QuestionType.MULTI:
@@ -273,13 +280,25 @@ def small_groups_rule(tr: Translator) -> str:
     ) % {"n": MIN_GROUP_SIZE}
 
 
-def stats_summary(tr: Translator, stats: Stats, reversals: Sequence[Reversal] = ()) -> list[str]:
-    """The /stats text, split into messages that each fit Telegram's 4096 characters."""
-    head = [f"📊 <b>{escape(stats.title)}</b>"]
+def stats_summary(
+    tr: Translator, stats: Stats, reversals: Sequence[Reversal] = (),
+    nonresponse: Sequence[NonResponse] = (), heading: str | None = None,
+) -> list[str]:
+    """The /stats text, split into messages that each fit Telegram's 4096 characters.
+
+    *nonresponse*: who answered by profile group, stated under the response rates;
+    *heading*: instead of the workshops' titles (a programme's name)."""
+    head = [heading or f"📊 <b>{escape(stats.title)}</b>"]
     for figures in stats.workshops:
         prefix = f"{escape(figures.title)}: " if stats.comparing else ""
+        if figures.sessions:  # several sessions: each one's response rate (their answers are merged below)
+            head.append(prefix + joined_text(tr, figures.joined))
+            head.extend(session_lines(tr, figures.sessions))
+            continue
+        if figures.session is not None:  # /stats CODE s2
+            head.append(prefix + f"<b>{escape(session_name(tr, figures.session.number, figures.session.title))}</b>")
         head.append(prefix + _figures_line(tr, figures))
-    if not stats.comparing:
+    if not stats.comparing and not stats.workshops[0].sessions:
         head.append(
             tr.ngettext(
                 "The questionnaire reached %(n)d participant.",
@@ -287,6 +306,7 @@ def stats_summary(tr: Translator, stats: Stats, reversals: Sequence[Reversal] = 
                 stats.sent,
             ) % {"n": stats.sent}
         )
+    head.extend(nonresponse_lines(tr, nonresponse))
     if stats.breakdown is not None:
         head.append(breakdown_line(tr, stats))
     if reversals:
