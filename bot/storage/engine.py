@@ -95,7 +95,39 @@ def make_engine(database_url: str, **kwargs: Any) -> Engine:
             cursor.execute("PRAGMA synchronous=NORMAL")
             cursor.close()
 
+        @event.listens_for(engine, "checkout")
+        def _patient(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
+            dbapi_connection.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_MS}")  # undoes on_loop's
+
     return engine
+
+
+SQLITE_BUSY_MS = 30_000
+"""SQLite: how long a statement waits for another connection's write lock (handlers, threads)."""
+
+ON_LOOP_BUSY_MS = 250
+"""SQLite: how long work that runs ON the event loop (the dispatcher's and the outbox's passes,
+live progress, retention) waits for the write lock. A handler holds that lock from its first
+write (the update's claim) to its commit, sometimes across a call to Telegram; a job waiting
+30 s on the loop would keep that very handler from resuming — the bot frozen until the busy
+timeout. So such a job gives up quickly, logs one warning, and its next wake retries."""
+
+
+def on_loop(session_factory: Callable[[], Session]) -> Callable[[], Session]:
+    """Sessions for work that runs on the event loop: on SQLite, every transaction they begin
+    waits at most ON_LOOP_BUSY_MS for the write lock (the next checkout restores the default)."""
+
+    def make() -> Session:
+        session = session_factory()
+        if session.get_bind().dialect.name == "sqlite":
+            event.listen(session, "after_begin", _impatient)
+        return session
+
+    return make
+
+
+def _impatient(_session: Session, _transaction: Any, connection: Any) -> None:
+    connection.exec_driver_sql(f"PRAGMA busy_timeout = {ON_LOOP_BUSY_MS}")
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:

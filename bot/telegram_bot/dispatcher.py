@@ -31,7 +31,7 @@ from bot.domain.updates import KEEP_SECONDS, prune_processed_updates
 from bot.i18n import translator
 from bot.rendering import keyboards, texts
 from bot.results.organisers import Recipient
-from bot.storage.engine import DbSession, is_unavailable, log_background_failure, unavailable_reason
+from bot.storage.engine import DbSession, is_unavailable, log_background_failure, on_loop, unavailable_reason
 from bot.telegram_bot.outbox import Outbox
 from bot.telegram_bot.rate_limit import BROADCAST, TelegramRateLimiter, background_args
 from bot.telegram_bot.retention import RetentionJob
@@ -58,6 +58,7 @@ class Dispatcher:
         self._settings = settings
         self._timers = timers  # False: whoever drives the clock also kicks (LiveBot.advance)
         self._session_factory = session_factory
+        self._on_loop = on_loop(session_factory)  # passes on the event loop: a short lock wait
         self._outbox = outbox
         self.worker = worker_name()
         self._lease = timedelta(seconds=settings.delivery_lease)
@@ -103,7 +104,7 @@ class Dispatcher:
     async def run_once(self, bot: Bot) -> None:
         """One pass: start due sends, send queued questionnaires and reminders, report."""
         async with self._lock:
-            with self._session_factory() as db:
+            with self._on_loop() as db:
                 started = dispatch.claim_due_sends(db, utcnow(), self.worker, self._settings.schedule_policy)
                 db.commit()
             for send in started:
@@ -119,7 +120,7 @@ class Dispatcher:
         now = utcnow()
         if self._pruned_at is not None and now - self._pruned_at < PRUNE_EVERY:
             return
-        with self._session_factory() as db:
+        with self._on_loop() as db:
             removed = prune_processed_updates(db, now - timedelta(seconds=KEEP_SECONDS))
             db.commit()
         self._pruned_at = now
@@ -145,7 +146,7 @@ class Dispatcher:
 
         try:
             while True:
-                with self._session_factory() as db:
+                with self._on_loop() as db:
                     ids = dispatch.claim_deliveries(db, utcnow(), self.worker, CLAIM_BATCH, self._lease)
                     db.commit()
                 if not ids:
@@ -238,7 +239,7 @@ class Dispatcher:
 
     async def _report(self, bot: Bot) -> None:
         """Tell the organisers how each finished send went."""
-        with self._session_factory() as db:
+        with self._on_loop() as db:
             summaries = dispatch.finish_sends(db, utcnow())
             db.commit()
         for summary in summaries:
@@ -254,7 +255,7 @@ class Dispatcher:
         job_queue = application.job_queue
         if job_queue is None or not self._timers:
             return
-        with self._session_factory() as db:
+        with self._on_loop() as db:
             wake = dispatch.next_wakeup(db, utcnow())
         if wake is None:
             return

@@ -29,7 +29,7 @@ from bot.domain.progress import stop_tracking, track
 from bot.i18n import translator
 from bot.rendering import texts
 from bot.results.organisers import Recipient
-from bot.storage.engine import DbSession, log_background_failure
+from bot.storage.engine import DbSession, log_background_failure, on_loop
 from bot.storage.models import Workshop
 from bot.telegram_bot.questionnaire_flow import deliver
 from bot.telegram_bot.rate_limit import background_args, background_sending
@@ -49,6 +49,7 @@ class CloseNotice:
 class Outbox:
     def __init__(self, session_factory: Callable[[], DbSession], retry_backoff: float = 30.0) -> None:
         self._session_factory = session_factory
+        self._on_loop = on_loop(session_factory)  # passes on the event loop: a short lock wait
         self._retry_backoff = retry_backoff
         self._lock = asyncio.Lock()
         self._running = 0
@@ -97,7 +98,7 @@ class Outbox:
     async def _drain(self, bot: Bot) -> int:
         delivered = 0
         while True:
-            with self._session_factory() as db:
+            with self._on_loop() as db:
                 batch = pending_outbox(db, utcnow(), limit=1)
                 if not batch:
                     return delivered
@@ -120,7 +121,7 @@ class Outbox:
         """Tell the organisers how /close went, in the messages live progress will edit: the
         chat /close came from, then the linked group or else every organiser, each in their
         language (``results_recipients``); one who cannot be reached does not stop the others."""
-        with self._session_factory() as db:
+        with self._on_loop() as db:
             workshop = db.get(Workshop, notice.workshop_id)
             if workshop is None:
                 return

@@ -16,7 +16,7 @@ from bot.domain.delivery import delivery_counts
 from bot.domain.progress import active, should_stop
 from bot.i18n import translator
 from bot.rendering import texts
-from bot.storage.engine import DbSession, log_background_failure
+from bot.storage.engine import DbSession, log_background_failure, on_loop
 from bot.telegram_bot.rate_limit import background_args
 from bot.telegram_bot.services import services_of
 
@@ -35,7 +35,7 @@ async def progress_job(context: ContextTypes.DEFAULT_TYPE) -> None:
 
 async def refresh_progress(bot: Bot, session_factory: Callable[[], DbSession], now: datetime | None = None) -> None:
     """Edit a message only when its figures changed; stop when done or after a day."""
-    with session_factory() as db:
+    with on_loop(session_factory)() as db:  # on the event loop: a short lock wait
         for message, workshop in active(db):
             figures = delivery_counts(db, workshop)
             final = should_stop(message, figures, now)

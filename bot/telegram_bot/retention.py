@@ -21,7 +21,7 @@ from bot.config import Settings
 from bot.domain import retention
 from bot.i18n import translator
 from bot.rendering import texts
-from bot.storage.engine import DbSession
+from bot.storage.engine import DbSession, on_loop
 from bot.telegram_bot.rate_limit import background_args
 
 log = logging.getLogger(__name__)
@@ -34,6 +34,7 @@ class RetentionJob:
         self._retention = timedelta(seconds=settings.retention)
         self._timezone = settings.timezone
         self._session_factory = session_factory
+        self._on_loop = on_loop(session_factory)  # passes on the event loop: a short lock wait
         self._checked_at: datetime | None = None
 
     async def run(self, bot: Bot) -> None:
@@ -41,7 +42,7 @@ class RetentionJob:
         if self._checked_at is not None and now - self._checked_at < CHECK_EVERY:
             return
         self._checked_at = now
-        with self._session_factory() as db:
+        with self._on_loop() as db:
             notices = retention.claim_notices(db, now, self._retention, self._timezone)
             db.commit()
         for notice in notices:
@@ -50,7 +51,7 @@ class RetentionJob:
                                        parse_mode=ParseMode.HTML, rate_limit_args=background_args(bot))
             except TelegramError as error:  # blocked or gone: the deletion still waits the week
                 log.warning("retention notice to %s not delivered: %s", notice.chat_id, error)
-        with self._session_factory() as db:
+        with self._on_loop() as db:
             purged = retention.purge_due(db, now, self._retention)
             db.commit()
         for workshop_id in purged:
