@@ -82,7 +82,8 @@ async def test_a_rating_tap_is_one_edit_and_at_most_four_statements(clocked: Liv
     with statements(engine) as sql:
         await tap(live, claire, "5")
     assert calls.chat_bound() == ["editMessageText"]  # the one rate-limited call
-    assert calls.methods() == ["answerCallbackQuery", "editMessageText"]  # the tap confirmed first
+    # the tap is confirmed alongside the edit (after the answer is committed), not before it
+    assert sorted(calls.methods()) == ["answerCallbackQuery", "editMessageText"]
     assert len(sql) <= 4, sql  # claim the update · response + user + answers, locked · answer · response
     assert claire.last.message_id == question.message_id and claire.new_messages()[-1:] == [claire.last]
     assert claire.last.text.startswith("✓ Sur une échelle de 1 à 5, comment évaluez-vous la clarté de… — 5/5\n\n"

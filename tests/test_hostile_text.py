@@ -35,7 +35,7 @@ from bot.simulation.live_bot import LiveBot
 from bot.storage import models
 from bot.storage.engine import DbSession
 from bot.storage.models import TEXT_ANSWER_MAX
-from bot.telegram_bot.rate_limit import TelegramRateLimiter
+from bot.telegram_bot.rate_limit import Reservation, TelegramRateLimiter
 from bot.telegram_bot.services import services_of
 from telegram_sim import FakeBotApi, FakeUser, tiny_png
 from telegram_sim.formatting import parse_html
@@ -261,10 +261,10 @@ class HeldLimiter(TelegramRateLimiter):
         self.gate = asyncio.Event()
         self.gate.set()
 
-    async def reserve(self, chat_id: int | str, *, broadcast: bool = False) -> None:
+    async def reserve(self, chat_id: int | str, *, broadcast: bool = False, background: bool = False) -> Reservation:
         self.queued.set()
         await self.gate.wait()
-        await super().reserve(chat_id, broadcast=broadcast)
+        return await super().reserve(chat_id, broadcast=broadcast, background=background)
 
 
 async def settle_updates(live: LiveBot) -> None:

@@ -6,6 +6,9 @@ Bot API server. No verdict depends on how fast the machine runs:
 * the limiter's promises are about the instants it *releases* requests; ``RecordingLimiter``
   keeps them exactly as the limiter decided them, so "at most 29 in any second" and "a
   second apart" are checked on the limiter's own clock readings, not on a stopwatch;
+* "at most 29 *arrive* in any second" holds whatever the round trips: tests that drive
+  ``process_request`` with a made-up network (random delays, or one that holds requests and
+  lets them arrive together) check it on the arrival instants that network records;
 * Telegram counts at *arrival*: the end-to-end check of a burst counts the 429s the fake's
   flood control answers (``flood_rejections``);
 * the fake's own flood control is checked with arrival times the test sets
@@ -21,16 +24,19 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import math
+import random
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager
+from types import SimpleNamespace
 from typing import Any
 
 from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import insert, select
-from telegram.error import Forbidden, RetryAfter
+from telegram.error import Forbidden, NetworkError, RetryAfter
 from telegram.ext import ExtBot
 
 import telegram_sim.server
@@ -41,10 +47,13 @@ from bot.results.statuses import ResponseStatus
 from bot.simulation.live_bot import LiveBot
 from bot.storage import models
 from bot.storage.engine import DbSession
+from bot.telegram_bot.dispatcher import Dispatcher
+from bot.telegram_bot.outbox import Outbox
 from bot.telegram_bot.rate_limit import (
     BACKGROUND,
     MAX_CATCH_UP,
     RETRY_MARGIN,
+    Reservation,
     TelegramRateLimiter,
     background_sending,
 )
@@ -70,9 +79,9 @@ class RecordingLimiter(TelegramRateLimiter):
         self.releases: list[tuple[int | str, float]] = []
         self.asked: list[tuple[int | str, bool, int]] = []
 
-    async def _acquire(self, key: int | str, broadcast: bool, background: bool) -> None:
+    async def _acquire(self, key: int | str, broadcast: bool, background: bool) -> Reservation:
         self.asked.append((key, background, len(self.releases)))
-        await super()._acquire(key, broadcast, background)
+        return await super()._acquire(key, broadcast, background)
 
     def _release(self, key: int | str, group: bool, now: float) -> None:
         self.releases.append((key, now))
@@ -434,7 +443,7 @@ async def allowed(chat_id: int) -> bool:
 def request(
     limiter: TelegramRateLimiter,
     chat_id: int,
-    rate_limit_args: dict[str, bool] | None = None,
+    rate_limit_args: dict[str, Any] | None = None,
     call: Callable[[int], Any] = allowed,
     in_background_sending: bool = False,
 ) -> asyncio.Task[Any]:
@@ -608,3 +617,198 @@ async def test_a_participants_next_question_overtakes_a_reminder_round(
     # exact, on the limiter's own order: nothing of the round went out while her reply waited
     assert background_released_while_a_reply_waited(limiter, {ROOM_ID}) == []
     assert busiest_window(limiter.times()) <= 29
+
+
+# ---------------------------------------------------------------- arrivals, not releases
+
+
+class ReleaseTimeLimiter(TelegramRateLimiter):
+    """The rule this limiter once had, for contrast: a slot counted for a second from its
+    release, whether the request is still on its way or not (completed as it is released)."""
+
+    async def _acquire(self, key: int | str, broadcast: bool, background: bool) -> Reservation:
+        slot = await super()._acquire(key, broadcast, background)
+        slot.complete()
+        return slot
+
+
+def random_round_trips(count: int, seed: int) -> dict[int, tuple[float, float]]:
+    """chat id -> (seconds until the request arrives, seconds more until its answer): mostly
+    up to 0.2 s on the way, one in ten 0.3-0.8 s more, and up to 0.1 s back."""
+    rng = random.Random(seed)
+    trips: dict[int, tuple[float, float]] = {}
+    for n in range(count):
+        there = rng.uniform(0, 0.2) + (rng.uniform(0.3, 0.8) if rng.random() < 0.1 else 0.0)
+        trips[1000 + n] = (there, rng.uniform(0, 0.1))
+    return trips
+
+
+async def arrivals_through(limiter: TelegramRateLimiter, trips: dict[int, tuple[float, float]]) -> list[float]:
+    """Send one request to each chat of ``trips`` at once, through ``limiter`` and a network
+    with those round trips; the instant each arrived (``time.monotonic()``)."""
+    arrivals: list[float] = []
+
+    async def network(chat_id: int) -> bool:
+        there, back = trips[chat_id]
+        await asyncio.sleep(there)
+        arrivals.append(time.monotonic())
+        await asyncio.sleep(back)
+        return True
+
+    # only a failing (stuck) test waits this long
+    await asyncio.wait_for(asyncio.gather(*(request(limiter, chat, call=network) for chat in trips)), 4 * EVENT_TIMEOUT)
+    return arrivals
+
+
+async def test_arrivals_never_exceed_29_in_any_second_even_when_the_network_bunches_them() -> None:
+    """Whatever the round trips, at most 29 arrive in any second: a slot counts from the
+    release until a second after the answer, and the arrival lies in between. A slow machine
+    only makes the round trips longer, so this holds however busy it is."""
+    limiter = TelegramRateLimiter()
+    arrivals = await arrivals_through(limiter, random_round_trips(120, seed=29))
+    assert len(arrivals) == 120
+    assert busiest_window(arrivals) <= 29
+    assert limiter._overall.in_flight == 0
+    # With release-time counting (ReleaseTimeLimiter) the same trips gave 32, 32 and 35 (seeds
+    # 29, 1, 2): a request slow on its way lands in the next second with those behind it.
+
+
+@pytest.mark.parametrize("rule", ["arrival", "release"])
+async def test_a_network_that_holds_requests_never_gets_30_at_once(rule: str) -> None:
+    """The worst bunching: a network holds every request and lets all it holds arrive in one
+    instant once 30 are held. Counting releases, the limiter lets a 30th go while 29 are on
+    their way (a 429 against Telegram); counting them until they complete, it never does."""
+    limiter = TelegramRateLimiter() if rule == "arrival" else ReleaseTimeLimiter()
+    loop = asyncio.get_running_loop()
+    held: list[asyncio.Future[float]] = []
+    arrivals: list[float] = []
+
+    def arrive_together() -> None:
+        now = time.monotonic()
+        for arrival in held:
+            arrival.set_result(now)
+        held.clear()
+
+    async def holding(chat_id: int) -> bool:
+        arrival: asyncio.Future[float] = loop.create_future()
+        held.append(arrival)
+        if len(held) == 30:
+            arrive_together()
+        arrivals.append(await arrival)
+        return True
+
+    requests = [request(limiter, 1000 + n, call=holding) for n in range(30)]
+    if rule == "arrival":
+        await until(lambda: len(held) == 29, "29 requests are on their way")
+        # the limiter's own state: the 30th waits for one of them to complete, not for a time
+        assert limiter._overall.delay(time.monotonic()) == math.inf
+        assert limiter.released_count == 29
+        arrive_together()
+        await until(lambda: len(held) == 1, "the 30th is on its way, once a slot is free")
+        arrive_together()
+    await asyncio.wait_for(asyncio.gather(*requests), EVENT_TIMEOUT)
+
+    assert busiest_window(arrivals) == (29 if rule == "arrival" else 30)
+
+
+# ---------------------------------------------------------------- no slot is ever lost
+
+
+async def test_a_request_that_fails_or_is_cancelled_still_frees_its_slot() -> None:
+    limiter = TelegramRateLimiter(overall_per_second=2)
+
+    async def broken(chat_id: int) -> bool:
+        raise NetworkError("connection reset")
+
+    with pytest.raises(NetworkError):
+        await request(limiter, 1000, call=broken)
+    assert limiter._overall.in_flight == 0
+
+    on_its_way = asyncio.Event()
+
+    async def endless(chat_id: int) -> bool:
+        on_its_way.set()
+        await asyncio.Event().wait()
+        return True
+
+    stuck = request(limiter, 1001, call=endless)
+    await asyncio.wait_for(on_its_way.wait(), EVENT_TIMEOUT)
+    assert limiter._overall.in_flight == 1
+    stuck.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await stuck
+    assert limiter._overall.in_flight == 0
+
+    refusals = [RetryAfter(1)]
+
+    async def flooded(chat_id: int) -> bool:
+        if refusals:
+            raise refusals.pop()
+        return True
+
+    await asyncio.wait_for(request(limiter, 1002, call=flooded), EVENT_TIMEOUT)
+    assert limiter._overall.in_flight == 0 and limiter.retry_after_count == 1
+    # a slot lost in flight would hold this one for ever (a limit of 2, three lost: stuck)
+    await asyncio.wait_for(request(limiter, 1003), EVENT_TIMEOUT)
+    assert limiter._overall.in_flight == 0
+
+
+async def test_a_reserved_request_goes_out_on_its_reservation() -> None:
+    limiter = RecordingLimiter()
+    reservation = await limiter.reserve(1000, broadcast=True)
+    assert limiter._overall.in_flight == 1 and not reservation.done
+    await asyncio.wait_for(request(limiter, 1000, {**BROADCAST, "reserved": reservation}), EVENT_TIMEOUT)
+    assert len(limiter.releases) == 1  # released once, by reserve(): per-chat spacing did not hold it
+    assert reservation.done and limiter._overall.in_flight == 0
+    reservation.cancel()  # too late: it completed, it counts its second
+    assert limiter._overall.in_flight == 0
+
+
+async def test_an_unused_reservation_frees_its_slot_at_once() -> None:
+    limiter = RecordingLimiter(overall_per_second=2)
+    first = await limiter.reserve(1000, broadcast=True)
+    second = await limiter.reserve(1001, broadcast=True)
+    third = request(limiter, 1002, BROADCAST)
+    await until(lambda: len(limiter.asked) == 3, "the third asked for its slot")
+    assert limiter._overall.delay(time.monotonic()) == math.inf  # both in flight: only they can free one
+    assert not third.done() and len(limiter.releases) == 2
+
+    first.cancel()
+    second.cancel()
+    second.complete()  # the first call wins: a cancelled slot is not counted afterwards
+    # nothing sent with them: both free now, not a second after (a completed slot would still count)
+    assert limiter._overall.in_flight == 0
+    assert limiter._overall.delay(time.monotonic()) == 0
+    await asyncio.wait_for(third, EVENT_TIMEOUT)
+    assert [key for key, _ in limiter.releases] == [1000, 1001, 1002]
+
+
+@pytest.mark.parametrize("second_look", ["gone", "fails"])
+async def test_a_reminder_not_sent_after_all_gives_its_reservation_back(
+    session_factory: Callable[[], DbSession], second_look: str
+) -> None:
+    """The dispatcher reserves a slot, then reads the reminder again; when there is nothing
+    to send after all (or that read fails), the slot is freed, not left in flight."""
+    limiter = TelegramRateLimiter(overall_per_second=1)
+    dispatcher = Dispatcher(Settings(token="123456:TEST"), session_factory, Outbox(session_factory))
+    looks: list[object] = []
+
+    async def in_session(work: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        looks.append(work)
+        if len(looks) == 1:
+            return SimpleNamespace(chat_id=1000, language="fr")
+        if second_look == "fails":
+            raise RuntimeError("the database went away")
+        return None  # the participant finished while the reminder waited for its slot
+
+    dispatcher._in_session = in_session  # type: ignore[method-assign]
+    bot = SimpleNamespace(rate_limiter=limiter)
+    if second_look == "fails":
+        with pytest.raises(RuntimeError, match="went away"):
+            await dispatcher._send_one(bot, 1)  # type: ignore[arg-type]
+    else:
+        await dispatcher._send_one(bot, 1)  # type: ignore[arg-type]
+
+    assert len(looks) == 2 and limiter.released_count == 1  # the slot was reserved, then given back
+    assert limiter._overall.in_flight == 0
+    assert limiter._overall.delay(time.monotonic()) == 0  # cancelled, not completed: not counted

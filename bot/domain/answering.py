@@ -8,7 +8,7 @@ answer.
 
 from __future__ import annotations
 
-from sqlalchemy import delete, inspect, select
+from sqlalchemy import bindparam, delete, inspect, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -356,6 +356,20 @@ def _owed_after_completion(db: Session, response: models.Response) -> tuple[int,
 # --- a tap, in one call: the response, its owner and its answers read in one locked query ---
 
 
+# Built once: making this statement and its cache key took ~0.7 ms of CPU, on every tap.
+_OWN_LOCKED = (
+    select(models.Response)
+    .join(models.Participant, models.Participant.id == models.Response.participant_id)
+    .join(models.User, models.User.id == models.Participant.user_id)
+    .where(models.Response.id == bindparam("response_id"), models.Participant.user_id == bindparam("user_id"),
+           models.Response.status == ResponseStatus.IN_PROGRESS)
+    .add_columns(models.User)
+    .options(joinedload(models.Response.answers).joinedload(models.Answer.options))
+    .with_for_update(of=models.Response)
+    .execution_options(populate_existing=True)
+)
+
+
 def _own_locked(db: Session, user_id: int, response_id: int) -> models.Response:
     """The open response a button refers to, if it is ``user_id``'s, locked (``SELECT … FOR
     UPDATE OF responses``) with its answers and the user row, in ONE statement: the user is
@@ -365,17 +379,7 @@ def _own_locked(db: Session, user_id: int, response_id: int) -> models.Response:
     Only an open response is locked (see ``_check_current``): the WHERE on the status is
     evaluated before the lock is taken, so a queued one the outbox holds is not waited for.
     """
-    response = db.execute(
-        select(models.Response)
-        .join(models.Participant, models.Participant.id == models.Response.participant_id)
-        .join(models.User, models.User.id == models.Participant.user_id)
-        .where(models.Response.id == response_id, models.Participant.user_id == user_id,
-               models.Response.status == ResponseStatus.IN_PROGRESS)
-        .add_columns(models.User)
-        .options(joinedload(models.Response.answers).joinedload(models.Answer.options))
-        .with_for_update(of=models.Response)
-        .execution_options(populate_existing=True)
-    ).unique().one_or_none()
+    response = db.execute(_OWN_LOCKED, {"response_id": response_id, "user_id": user_id}).unique().one_or_none()
     if response is None:
         raise StaleQuestion()
     # The identity map holds objects weakly: keep the user alive for this session (one update),

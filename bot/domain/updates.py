@@ -12,8 +12,9 @@ another process holds that update. On SQLite one process handles updates one at 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import delete
+from sqlalchemy import bindparam, delete
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
@@ -28,6 +29,23 @@ hours (Bot API, getUpdates: "they will not be kept longer than 24 hours")."""
 LOCK_NOT_AVAILABLE = "55P03"  # PostgreSQL's SQLSTATE for lock_timeout
 
 
+def _claim(insert: Any) -> Any:
+    table = ProcessedUpdate.__table__
+    return (
+        insert(table)
+        .values(update_id=bindparam("update_id"), processed_at=bindparam("processed_at"))
+        .on_conflict_do_nothing(index_elements=[table.c.update_id])
+        .returning(table.c.update_id)
+    )
+
+
+# Built once per dialect, on the table rather than the mapped class: making the statement
+# and its cache key on every update, and SQLAlchemy's ORM bulk-insert path, cost twice the
+# CPU of the Core statement they end in (~0.7 ms against ~0.35 ms, claim and commit).
+_CLAIM_POSTGRESQL = _claim(postgresql.insert)
+_CLAIM_SQLITE = _claim(sqlite.insert)
+
+
 def claim_update(db: Session, update_id: int) -> bool:
     """Record ``update_id`` in the current transaction; False if it was already handled
     (or another transaction is handling it right now).
@@ -38,15 +56,9 @@ def claim_update(db: Session, update_id: int) -> bool:
     the statement fails and the transaction is lost: rolled back here (the claim is the
     first thing a handler does, nothing else is in it), and the update skipped.
     """
-    insert = postgresql.insert if db.get_bind().dialect.name == "postgresql" else sqlite.insert
-    statement = (
-        insert(ProcessedUpdate)
-        .values(update_id=update_id, processed_at=utcnow())
-        .on_conflict_do_nothing(index_elements=[ProcessedUpdate.update_id])
-        .returning(ProcessedUpdate.update_id)
-    )
+    statement = _CLAIM_POSTGRESQL if db.get_bind().dialect.name == "postgresql" else _CLAIM_SQLITE
     try:
-        return db.execute(statement).first() is not None
+        return db.execute(statement, {"update_id": update_id, "processed_at": utcnow()}).first() is not None
     except OperationalError as error:
         if getattr(error.orig, "sqlstate", None) != LOCK_NOT_AVAILABLE:
             raise

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable
 from typing import Any
@@ -28,6 +29,8 @@ from bot.telegram_bot import (
 )
 from bot.telegram_bot.context import handler, log_unhandled_error
 from bot.telegram_bot.dispatcher import Dispatcher, dispatch_job
+from bot.telegram_bot.http_client import AiohttpRequest
+from bot.telegram_bot.polling import HandledFirstBot
 from bot.telegram_bot.outbox import Outbox
 from bot.telegram_bot.progress import INTERVAL_SECONDS as PROGRESS_INTERVAL_SECONDS
 from bot.telegram_bot.progress import progress_job
@@ -90,17 +93,17 @@ def build_application(
     (``LiveBot.advance``), so nothing happens behind their back at a wall-clock moment.
     ``join_codes`` makes workshops' join codes (seeded in the demo).
     """
-    builder = (
-        ApplicationBuilder()
-        .token(settings.token)
-        .base_url(settings.bot_base_url)
-        .base_file_url(settings.file_base_url)
-        .post_init(_post_init)
-    )
     if isinstance(rate_limiter, TelegramRateLimiter):  # one a test holds on to
-        builder = builder.rate_limiter(rate_limiter)
-    elif rate_limiter:
-        builder = builder.rate_limiter(TelegramRateLimiter(max_retries=3))
+        limiter: TelegramRateLimiter | None = rate_limiter
+    else:
+        limiter = TelegramRateLimiter(max_retries=3) if rate_limiter else None
+    update_queue: asyncio.Queue[object] = asyncio.Queue()
+    bot = HandledFirstBot(
+        settings.token, base_url=settings.bot_base_url, base_file_url=settings.file_base_url,
+        request=AiohttpRequest(), get_updates_request=AiohttpRequest(connection_pool_size=1),
+        rate_limiter=limiter, update_queue=update_queue,
+    )
+    builder = ApplicationBuilder().bot(bot).update_queue(update_queue).post_init(_post_init)
     application = builder.build()
     outbox = Outbox(session_factory, retry_backoff=settings.retry_backoff)
     application.bot_data[SERVICES_KEY] = Services(

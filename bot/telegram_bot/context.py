@@ -16,7 +16,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import TypeVar
 
-from telegram import InlineKeyboardMarkup, InputMediaPhoto, Message, Update
+from telegram import CallbackQuery, InlineKeyboardMarkup, InputMediaPhoto, Message, Update
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import ContextTypes
@@ -49,6 +49,7 @@ class BotContext:
     _user: User | None = field(default=None, repr=False)
     known_language: str | None = None  # the stored language once read: a plain str, for apologies
     _organises: bool | None = field(default=None, repr=False)
+    _acknowledging: asyncio.Future[None] | None = field(default=None, repr=False)
 
     @property
     def user(self) -> User:
@@ -136,18 +137,38 @@ class BotContext:
             raise
 
     async def answer_callback(self, text: str | None = None, *, alert: bool = False) -> None:
+        """Answer the tap (stops its spinner); commits first, so what it did is stored.
+
+        A silent answer is sent alongside whatever the handler does next (the edit into the
+        next question) rather than before it: updates are handled one at a time, so the two
+        round trips one after the other were the time a tap holds up the next person's. The
+        wrapper waits for it before the update is done (``acknowledged``)."""
         query = self.update.callback_query
         if query is None or self._callback_answered:
             return
         self.db.commit()  # may fail (database down): then the wrapper's apology answers the tap
         self._callback_answered = True
-        try:
-            await query.answer(text=text[:200] if text else None, show_alert=alert)
-        except BadRequest as error:  # too old: the user waited more than Telegram allows
-            log.info("callback answer failed: %s", error.message)
+        if text is None and not alert:
+            self._acknowledging = asyncio.ensure_future(_answer(query, None, False))
+            return
+        await _answer(query, text[:200] if text else None, alert)
+
+    async def acknowledged(self) -> None:
+        """Once the silent answer sent by ``answer_callback`` has its reply."""
+        if self._acknowledging is not None:
+            await self._acknowledging
 
 
 Handler = Callable[[BotContext], Awaitable[None]]
+
+
+async def _answer(query: CallbackQuery, text: str | None, alert: bool) -> None:
+    try:
+        await query.answer(text=text, show_alert=alert)
+    except BadRequest as error:  # too old: the user waited more than Telegram allows
+        log.info("callback answer failed: %s", error.message)
+    except TelegramError as error:  # the answer is stored: the spinner stops by itself
+        log.warning("callback answer failed: %s", error)
 
 
 def identity_of(update: Update) -> TelegramIdentity | None:
@@ -206,6 +227,8 @@ def handler(fn: Handler) -> Callable[[Update, ContextTypes.DEFAULT_TYPE], Awaita
                     log.exception("handler %s failed on update %s", fn.__name__, update.update_id)
                     answered = await _apologise(update, context, ctx, language, texts.something_went_wrong)
             finally:
+                if ctx is not None:
+                    await ctx.acknowledged()
                 if outcome == "ok" and ctx is not None:
                     await ctx.answer_callback()
                 elif outcome != "skipped" and not answered and not (ctx and ctx._callback_answered):

@@ -33,7 +33,7 @@ from bot.rendering import keyboards, texts
 from bot.results.organisers import Recipient
 from bot.storage.engine import DbSession, is_unavailable, log_background_failure, on_loop, unavailable_reason
 from bot.telegram_bot.outbox import Outbox
-from bot.telegram_bot.rate_limit import BROADCAST, TelegramRateLimiter, background_args
+from bot.telegram_bot.rate_limit import BROADCAST, Reservation, TelegramRateLimiter, background_args
 from bot.telegram_bot.retention import RetentionJob
 from bot.telegram_bot.services import services_of
 
@@ -173,38 +173,43 @@ class Dispatcher:
         if job is None:
             return
         limiter = getattr(bot, "rate_limiter", None)
-        rate_limit_args: dict[str, bool] | None = None
-        if isinstance(limiter, TelegramRateLimiter):
-            # Wait for the slot first, then look again: a participant who finished (or
-            # answered more) while this reminder queued must not read yesterday's progress.
-            await limiter.reserve(job.chat_id, broadcast=True)
-            job = await self._in_session(dispatch.prepare_reminder, delivery_id, self.worker, utcnow(), self._lease)
-            if job is None:
-                return
-            rate_limit_args = {**BROADCAST, "reserved": True}
-        elif limiter is not None:
-            rate_limit_args = BROADCAST
-        tr = translator(job.language)
+        rate_limit_args: dict[str, Any] | None = None
+        reservation: Reservation | None = None
         try:
-            await bot.send_message(
-                job.chat_id,
-                texts.reminder_text(tr, job),
-                parse_mode=ParseMode.HTML,
-                reply_markup=keyboards.reminder_keyboard(tr, job.response_id, started=job.answered > 0),
-                rate_limit_args=rate_limit_args,
-            )
-        except Forbidden:
-            await self._in_session(dispatch.record_blocked, delivery_id, job.chat_id)
-            log.info("reminder %s: user %s blocked the bot", delivery_id, job.chat_id)
-        except TelegramError as error:
-            retried = await self._in_session(
-                dispatch.record_failure, delivery_id, f"{type(error).__name__}: {error}", utcnow(),
-                retry=not isinstance(error, BadRequest), backoff_seconds=self._settings.retry_backoff,
-            )
-            log.warning("reminder %s to %s failed (%s)%s", delivery_id, job.chat_id, error,
-                        "; will retry" if retried else "; giving up")
-        else:
-            await self._record_sent(delivery_id)
+            if isinstance(limiter, TelegramRateLimiter):
+                # Wait for the slot first, then look again: a participant who finished (or
+                # answered more) while this reminder queued must not read yesterday's progress.
+                reservation = await limiter.reserve(job.chat_id, broadcast=True)
+                job = await self._in_session(dispatch.prepare_reminder, delivery_id, self.worker, utcnow(), self._lease)
+                if job is None:
+                    return
+                rate_limit_args = {**BROADCAST, "reserved": reservation}
+            elif limiter is not None:
+                rate_limit_args = BROADCAST
+            tr = translator(job.language)
+            try:
+                await bot.send_message(
+                    job.chat_id,
+                    texts.reminder_text(tr, job),
+                    parse_mode=ParseMode.HTML,
+                    reply_markup=keyboards.reminder_keyboard(tr, job.response_id, started=job.answered > 0),
+                    rate_limit_args=rate_limit_args,
+                )
+            except Forbidden:
+                await self._in_session(dispatch.record_blocked, delivery_id, job.chat_id)
+                log.info("reminder %s: user %s blocked the bot", delivery_id, job.chat_id)
+            except TelegramError as error:
+                retried = await self._in_session(
+                    dispatch.record_failure, delivery_id, f"{type(error).__name__}: {error}", utcnow(),
+                    retry=not isinstance(error, BadRequest), backoff_seconds=self._settings.retry_backoff,
+                )
+                log.warning("reminder %s to %s failed (%s)%s", delivery_id, job.chat_id, error,
+                            "; will retry" if retried else "; giving up")
+            else:
+                await self._record_sent(delivery_id)
+        finally:  # not sent after all (job gone, an error first): free the slot; else a no-op
+            if reservation is not None:
+                reservation.cancel()
 
     async def _record_sent(self, delivery_id: int) -> None:
         """Record a reminder Telegram accepted, through a database outage if need be: only

@@ -6,11 +6,16 @@ one a second to the same chat, or more than 20 a minute to the same group. A flo
 applies to the whole bot, not to one chat. PTB's ``AIORateLimiter`` uses leaky buckets and
 treats every request alike; this one:
 
-* counts requests that target a chat in a sliding 1-second window (29 by default, just
-  under Telegram's 30), measured when each request is released, and spaces those releases
-  by at least 1/29 s: Telegram counts at *arrival*, and a burst of 29 released at once
-  lands spread out by network jitter, so two bursts 1 s apart can put 31 arrivals into one
-  second (seen against the fake server: a few 429s per 90 sends);
+* lets at most 29 requests that target a chat (just under Telegram's 30) *arrive* in any
+  second: Telegram counts at arrival, which lies somewhere between our release of a request
+  and its completion (its answer, or its error). So each request holds a slot of a 1-second
+  window from its release while it is in flight, and until a second after it completes
+  (``_Window`` has the proof). Counting releases only, as this limiter once did, was not
+  enough: the HTTP client of a busy process can bunch requests released 34 ms apart, and
+  31 arrivals fell into one second now and then (a 429, holding the whole bot a second).
+  The price is the round trip: 29 requests a second become 29 / (1 + d) for round trips of
+  d seconds, 28 and more at the usual 10-30 ms. Releases are also spaced by at least
+  1/29 s, so a burst does not leave all at once;
 * hands each slot of that window to a waiting *interactive* request (a reply to someone
   who just tapped or typed) before any *background* one (reminders, queued questionnaires
   sent by the outbox, live progress edits, send summaries, retention notices), first come
@@ -24,7 +29,8 @@ treats every request alike; this one:
 * spaces *broadcast* requests (``rate_limit_args={"broadcast": True}``: background, and
   many to one chat could come back to back) to the same chat by ``per_chat_interval``,
   while direct replies to a user's tap go out at once;
-* keeps each group (negative ``chat_id``, or an ``@username``) to 20 requests a minute;
+* keeps each group (negative ``chat_id``, or an ``@username``) to 20 requests a minute,
+  counted the same way (in flight, then a minute after completion);
 * after a 429 holds every chat-bound request, replies too, for ``retry_after`` (plus a
   margin), then retries the failed one, at most ``max_retries`` times.
 
@@ -35,10 +41,12 @@ throttled; PTB never passes getUpdates to a rate limiter.
 from __future__ import annotations
 
 import asyncio
+import bisect
 import contextlib
 import contextvars
 import datetime as dt
 import logging
+import math
 import time
 from collections import OrderedDict, deque
 from collections.abc import AsyncIterator, Callable, Coroutine, Hashable, Iterator
@@ -47,7 +55,14 @@ from typing import Any
 from telegram.error import RetryAfter
 from telegram.ext import BaseRateLimiter
 
-__all__ = ["BACKGROUND", "BROADCAST", "TelegramRateLimiter", "background_args", "background_sending"]
+__all__ = [
+    "BACKGROUND",
+    "BROADCAST",
+    "Reservation",
+    "TelegramRateLimiter",
+    "background_args",
+    "background_sending",
+]
 
 log = logging.getLogger(__name__)
 
@@ -92,32 +107,165 @@ def background_args(bot: object, *, broadcast: bool = False) -> dict[str, bool] 
     return dict(BROADCAST if broadcast else BACKGROUND)
 
 
-class _SlidingWindow:
-    """Release times within the last ``period`` seconds; at most ``limit`` of them."""
+class _Window:
+    """At most ``limit`` requests counted: each from its release while it is in flight, and
+    for ``period`` after it completes (returns or raises).
+
+    Why that bounds *arrivals* (a request reaches the server at some instant a between its
+    release r and its completion c): take any window W = (t - period, t] and, among the
+    requests arriving in W, the one released last, k. Every other request i arriving in W
+    was released before r_k, and at r_k it was either in flight or had completed at
+    c_i >= a_i > t - period >= r_k - period (as r_k <= a_k <= t): it was counted. k was
+    released only while fewer than ``limit`` were counted, so at most ``limit`` arrive in W.
+    A window of release times bounds releases only: requests released 34 ms apart can
+    still arrive together.
+
+    A cancelled slot (reserved, then nothing sent) had no arrival: it stops counting at once.
+    """
 
     def __init__(self, limit: int, period: float) -> None:
         self.limit: int = limit
         self.period: float = period
-        self._times: deque[float] = deque()
+        self.in_flight: int = 0
+        self._completions: list[float] = []  # completion times within the last period, sorted
+        self._waiters: list[asyncio.Future[None]] = []
+
+    def count(self, now: float) -> int:
+        """Requests counted at ``now``: in flight, or completed within the last period."""
+        expired = 0
+        for completed in self._completions:
+            if completed + self.period > now:
+                break
+            expired += 1
+        del self._completions[:expired]
+        return self.in_flight + len(self._completions)
 
     def delay(self, now: float) -> float:
-        """Seconds to wait before one more release fits (0 when it fits now)."""
-        while self._times and self._times[0] + self.period <= now:
-            self._times.popleft()
-        if len(self._times) < self.limit:
+        """Seconds to wait before one more release fits: 0 when it fits now, ``inf`` when only
+        a completion can make room (wait for ``completion()``)."""
+        excess = self.count(now) - self.limit + 1  # counted requests that must leave first
+        if excess <= 0:
             return 0.0
-        return self._times[0] + self.period - now
+        if excess > len(self._completions):
+            return math.inf
+        return self._completions[excess - 1] + self.period - now
 
-    def record(self, now: float) -> None:
-        self._times.append(now)
+    async def until_free(self) -> None:
+        """Return once one more release fits."""
+        while True:
+            delay = self.delay(time.monotonic())
+            if delay <= 0:
+                return
+            if delay == math.inf:
+                await self.completion()
+            else:
+                await asyncio.sleep(delay)
 
-    def since_last(self, now: float) -> float:
-        """Seconds since the latest release (infinite when none is in the window)."""
-        return now - self._times[-1] if self._times else float("inf")
+    async def completion(self) -> None:
+        """Return at the next completion or cancellation of a slot."""
+        waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._waiters.append(waiter)
+        try:
+            await waiter
+        finally:
+            with contextlib.suppress(ValueError):  # _wake() may have dropped it already
+                self._waiters.remove(waiter)
+
+    def take(self) -> None:
+        self.in_flight += 1
+
+    def complete(self, now: float) -> None:
+        self.in_flight -= 1
+        bisect.insort(self._completions, now)  # completions may come in any order
+        self._wake()
+
+    def cancel(self) -> None:
+        self.in_flight -= 1
+        self._wake()
 
     def stale(self, now: float) -> bool:
-        """No release left inside the window: the window can be forgotten."""
-        return not self._times or self._times[-1] + self.period <= now
+        """Nothing counted any more: the window can be forgotten."""
+        return self.count(now) == 0
+
+    def _wake(self) -> None:
+        waiters, self._waiters = self._waiters, []
+        for waiter in waiters:
+            _resolve_soon(waiter)
+
+
+def _resolve(waiter: asyncio.Future[None]) -> None:
+    if not waiter.done():
+        waiter.set_result(None)
+
+
+def _resolve_soon(waiter: asyncio.Future[None]) -> None:
+    """Wake ``waiter`` from its loop, or from anywhere (``Reservation.__del__`` may run in
+    another thread, when the garbage collector finds a forgotten reservation there)."""
+    loop = waiter.get_loop()
+    try:
+        running: asyncio.AbstractEventLoop | None = asyncio.get_running_loop()
+    except RuntimeError:
+        running = None
+    if running is loop:
+        _resolve(waiter)
+    else:
+        with contextlib.suppress(RuntimeError):  # that loop is closed: nobody waits any more
+            loop.call_soon_threadsafe(_resolve, waiter)
+
+
+class Reservation:
+    """One released chat-bound request's slot of the overall window (and of its group's).
+
+    Counted from the release while the request is in flight; ``complete()`` when the request
+    has its answer or its error (it arrived by then, if at all): counted for a period more.
+    ``cancel()`` when nothing was sent with it: free at once. Both are idempotent, the first
+    call wins, so a ``finally: reservation.cancel()`` after the request is always right.
+
+    ``TelegramRateLimiter.reserve`` hands one out; the request that uses it passes it as
+    ``rate_limit_args={..., "reserved": reservation}`` and the limiter completes it when that
+    request completes. One dropped without either is completed when it is garbage-collected:
+    late, which is safe, rather than never.
+    """
+
+    __slots__ = ("_done", "_windows")
+
+    def __init__(self, windows: tuple[_Window, ...]) -> None:
+        self._done = True  # until the slots are taken: __del__ must not give back what it lacks
+        self._windows = windows
+        for window in windows:
+            window.take()
+        self._done = False
+
+    @property
+    def done(self) -> bool:
+        """Completed or cancelled: it counts as in flight no more."""
+        return self._done
+
+    def complete(self) -> None:
+        """The request is answered or failed: its slots count for a period from now."""
+        if self._done:
+            return
+        self._done = True
+        now = time.monotonic()
+        for window in self._windows:
+            window.complete(now)
+
+    def cancel(self) -> None:
+        """Nothing was sent with this slot: free it now (after ``complete()``: nothing)."""
+        if self._done:
+            return
+        self._done = True
+        for window in self._windows:
+            window.cancel()
+
+    def __del__(self) -> None:
+        try:
+            self.complete()
+        except Exception:  # noqa: S110 - interpreter shutdown: nothing left to count for
+            pass
+
+    def __repr__(self) -> str:
+        return f"<Reservation {'done' if self._done else 'in flight'}>"
 
 
 class _KeyedLocks:
@@ -232,11 +380,11 @@ def _retry_after_seconds(error: RetryAfter) -> float:
 
 
 class TelegramRateLimiter(BaseRateLimiter[dict[str, Any]]):
-    """Sliding-window overall limit served replies first, per-chat spacing for broadcasts,
+    """Overall limit on arrivals served replies first, per-chat spacing for broadcasts,
     per-group limit, 429 retry.
 
     ``retry_after_count`` counts the 429s received; ``released_count`` counts the requests
-    handed to Telegram (each retry counts again).
+    handed to Telegram (each retry counts again, and so does a reservation, used or not).
     """
 
     def __init__(
@@ -256,7 +404,7 @@ class TelegramRateLimiter(BaseRateLimiter[dict[str, Any]]):
         self.max_retries: int = max_retries
         self.retry_after_count: int = 0
         self.released_count: int = 0
-        self._overall = _SlidingWindow(overall_per_second, OVERALL_PERIOD)
+        self._overall = _Window(overall_per_second, OVERALL_PERIOD)
         self._gate = _PriorityGate()  # whose turn for the next overall slot: replies first
         self._overall_gap: float = OVERALL_PERIOD / overall_per_second
         # The ideal time of the next chat-bound release: it advances by one gap per release
@@ -268,7 +416,7 @@ class TelegramRateLimiter(BaseRateLimiter[dict[str, Any]]):
         self._last_release: OrderedDict[ChatKey, float] = OrderedDict()
         self._chat_locks = _KeyedLocks()  # FIFO among broadcasts to one chat
         # group windows, least recently used first, dropped once empty
-        self._groups: OrderedDict[ChatKey, _SlidingWindow] = OrderedDict()
+        self._groups: OrderedDict[ChatKey, _Window] = OrderedDict()
         self._group_locks = _KeyedLocks()
 
     async def initialize(self) -> None:
@@ -286,20 +434,26 @@ class TelegramRateLimiter(BaseRateLimiter[dict[str, Any]]):
         data: dict[str, Any],
         rate_limit_args: dict[str, Any] | None,
     ) -> bool | JSONDict | list[JSONDict]:
-        """Wait for a slot, call ``callback``; after a 429 wait ``retry_after`` and retry."""
+        """Wait for a slot, call ``callback``; after a 429 wait ``retry_after`` and retry.
+
+        The slot is completed when the callback returns or raises (a 429, a network error, a
+        cancellation): the request arrived by then, if at all. A retry takes a new slot.
+        """
         chat_id = data.get("chat_id")
         key = None if chat_id is None else _chat_key(chat_id)
         options = rate_limit_args if isinstance(rate_limit_args, dict) else {}
         broadcast = options.get("broadcast") is True
         background = broadcast or options.get("background") is True or _background_context.get()
-        # the slot was taken by ``reserve`` before the message was made (a retry takes its own)
-        reserved = options.get("reserved") is True
+        # the slot ``reserve`` took before the message was made (a retry takes its own)
+        reserved = options.get("reserved")
+        slot = reserved if isinstance(reserved, Reservation) and not reserved.done else None
         attempt = 0
         while True:
-            if key is None:
-                self.released_count += 1
-            elif not (reserved and attempt == 0):
-                await self._acquire(key, broadcast, background)
+            if slot is None:
+                if key is None:
+                    self.released_count += 1
+                else:
+                    slot = await self._acquire(key, broadcast, background)
             try:
                 return await callback(*args, **kwargs)
             except RetryAfter as error:
@@ -314,21 +468,30 @@ class TelegramRateLimiter(BaseRateLimiter[dict[str, Any]]):
                 log.info("%s: 429, retrying in %.1f s (attempt %d)", endpoint, pause, attempt)
                 # Telegram's flood wait is per bot: hold every chat-bound request meanwhile
                 self._flood_until = max(self._flood_until, time.monotonic() + pause)
-                await asyncio.sleep(pause)
+            finally:
+                if slot is not None:
+                    slot.complete()  # the refused attempt arrived too: it counts a second more
+            slot = None
+            await asyncio.sleep(pause)
 
-    async def reserve(self, chat_id: int | str, *, broadcast: bool = False, background: bool = False) -> None:
-        """Wait for a slot to ``chat_id`` now and take it; the request that follows must pass
-        ``rate_limit_args={"reserved": True, …}``.
+    async def reserve(
+        self, chat_id: int | str, *, broadcast: bool = False, background: bool = False
+    ) -> Reservation:
+        """Wait for a slot to ``chat_id`` now and take it; the request that follows carries it:
+        ``rate_limit_args={..., "reserved": reservation}``. When none follows (the message is
+        no longer wanted, an error came first), ``reservation.cancel()``: best in a
+        ``finally`` after the request, where it does nothing if the request completed it.
 
         For a message whose content depends on when it leaves (a reminder saying "you
         answered 8 of 13"): the sender waits here, then reads the database and makes the
-        message, so nothing it says is older than the wait. A broadcast is background.
+        message, so nothing it says is older than the wait. The slot is in flight meanwhile.
+        A broadcast is background.
         """
         background = broadcast or background or _background_context.get()
-        await self._acquire(_chat_key(chat_id), broadcast, background)
+        return await self._acquire(_chat_key(chat_id), broadcast, background)
 
-    async def _acquire(self, key: ChatKey, broadcast: bool, background: bool) -> None:
-        """Return once a request to chat ``key`` may be released, the release recorded."""
+    async def _acquire(self, key: ChatKey, broadcast: bool, background: bool) -> Reservation:
+        """Return once a request to chat ``key`` may be released: its slot, in flight."""
         group = _is_group(key)
         async with contextlib.AsyncExitStack() as stack:
             if broadcast:
@@ -339,8 +502,8 @@ class TelegramRateLimiter(BaseRateLimiter[dict[str, Any]]):
             while True:
                 if broadcast:  # per-chat spacing first, without holding the turn
                     await _sleep(self._chat_delay(key, time.monotonic()))
-                if group:
-                    await _sleep(self._group_window(key).delay(time.monotonic()))
+                if group:  # only this task releases to the group: its window can only free up
+                    await self._group_window(key).until_free()
                 await self._gate.enter(background=background, first=gave_way)
                 try:
                     while True:
@@ -352,7 +515,10 @@ class TelegramRateLimiter(BaseRateLimiter[dict[str, Any]]):
                         )
                         if wait <= 0:
                             break
-                        await asyncio.sleep(wait)
+                        if wait == math.inf:  # every counted slot is in flight: until one completes
+                            await self._overall.completion()
+                        else:
+                            await asyncio.sleep(wait)
                     # a reply queued while this one slept for the slot: the slot is the reply's,
                     # and this one waits for the next at the head of the background class
                     gave_way = background and self._gate.interactive_waiting()
@@ -361,8 +527,10 @@ class TelegramRateLimiter(BaseRateLimiter[dict[str, Any]]):
                     # a non-broadcast request to this chat may have gone out meanwhile
                     if broadcast and self._chat_delay(key, now) > 0:
                         continue
+                    # taken before _release forgets idle group windows: this one is busy now
+                    slot = Reservation((self._overall, self._group_window(key)) if group else (self._overall,))
                     self._release(key, group, now)
-                    return
+                    return slot
                 finally:
                     self._gate.leave()
 
@@ -370,14 +538,14 @@ class TelegramRateLimiter(BaseRateLimiter[dict[str, Any]]):
         last = self._last_release.get(key)
         return 0.0 if last is None else last + self.per_chat_interval - now
 
-    def _group_window(self, key: ChatKey) -> _SlidingWindow:
+    def _group_window(self, key: ChatKey) -> _Window:
         window = self._groups.get(key)
         if window is None:
-            window = self._groups[key] = _SlidingWindow(self.group_per_minute, GROUP_PERIOD)
+            window = self._groups[key] = _Window(self.group_per_minute, GROUP_PERIOD)
         return window
 
     def _release(self, key: ChatKey, group: bool, now: float) -> None:
-        self._overall.record(now)
+        """Book-keeping of a release at ``now`` (its slots are taken by ``_acquire``)."""
         behind = now - self._next_slot
         # Timer lateness (about a millisecond) is made up; a real stall is not, so released
         # messages never bunch up against Telegram's per-second count.
@@ -390,7 +558,6 @@ class TelegramRateLimiter(BaseRateLimiter[dict[str, Any]]):
                 break
             del self._last_release[oldest_key]
         if group:
-            self._group_window(key).record(now)
             self._groups.move_to_end(key)
         while self._groups:
             oldest_key, window = next(iter(self._groups.items()))
