@@ -48,6 +48,7 @@ from sqlalchemy.orm import Session, sessionmaker  # noqa: E402
 
 from bot.config import Settings  # noqa: E402
 from bot.domain.dispatch import remind_now  # noqa: E402
+from bot.domain.sessions import close_current  # noqa: E402
 from bot.domain.workshops import create_workshop  # noqa: E402
 from bot.questionnaires.loader import default_questionnaire  # noqa: E402
 from bot.questionnaires.model import QuestionnaireKind  # noqa: E402
@@ -87,7 +88,7 @@ def fill(engine: Engine, participants: int, seed: int = 1) -> tuple[int, dict[in
         organiser = models.User(id=ORGANISER, language="fr")
         db.add(organiser)
         workshop = create_workshop(db, organiser, "Atelier Open Data — Rabat")
-        workshop.closed_at = utcnow()
+        close_current(db, workshop)  # its session 1 closed, as /close leaves it (/remind needs it)
         db.commit()
         workshop_id, evaluation_id = workshop.id, workshop.evaluation_questionnaire_id
     questions = len(default_questionnaire(QuestionnaireKind.EVALUATION).questions)
