@@ -3,7 +3,7 @@
 A tap costs two Bot API requests (``answerCallbackQuery``, then the edit into the next
 question) and a share of a ``getUpdates``. PTB's default ``HTTPXRequest`` spends about
 four times the CPU of aiohttp on each (``bench/http_client.py`` measures both against the
-same local server: ~2.3 ms against ~0.5 ms a call on the 2-core benchmark machine), which
+same local server: ~3.0 ms against ~0.7 ms a call on the 2-core benchmark machine), which
 made HTTP the largest part of the bot's CPU per update. PTB's documented way to
 change the network backend is a ``BaseRequest`` subclass; the PTB team's ptbcontrib has an
 aiohttp one (``ptbcontrib/aiohttp_request``, not published on PyPI), which this follows,
